@@ -1,0 +1,1 @@
+"""Tussen In bot: wiring of settings, storage, services and the Telegram application."""

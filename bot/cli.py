@@ -1,0 +1,113 @@
+"""The command line: run, shell, db upgrade, i18n compile."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+
+from bot.errors import StartupError
+from bot.i18n import compile_catalogs
+from bot.logs import configure_logging
+from bot.runtime import open_core
+from bot.settings import load_settings
+from storage import Database, DatabaseUnavailable
+
+
+async def run() -> None:
+    """Go live: polling without WEBHOOK_URL, the webhook server with it."""
+    from bot.polling import Poller
+    from bot.telegram import TelegramBot
+    from bot.web import serve_webhook
+
+    settings = load_settings()
+    core = await open_core(settings)
+    telegram = None
+    try:
+        telegram = TelegramBot(core)
+        await telegram.start()
+        if settings.webhook_url:
+            await serve_webhook(telegram)
+        else:
+            await Poller(telegram).run()
+    finally:
+        if telegram is not None:
+            await telegram.stop()
+        await core.close()
+
+
+async def shell() -> None:
+    from bot.shell import run_shell
+
+    core = await open_core(load_settings())
+    try:
+        await run_shell(core)
+    finally:
+        await core.close()
+
+
+async def db_upgrade() -> None:
+    settings = load_settings()
+    database = Database(settings.database_url)
+    try:
+        await database.upgrade()
+    except DatabaseUnavailable as error:
+        raise StartupError(f"{error}: check DATABASE_URL and that the server runs.") from None
+    finally:
+        await database.dispose()
+    print("database is up to date")
+
+
+def i18n_compile() -> None:
+    print("compiled:", " ".join(compile_catalogs()))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the Telegram bot (polling, or webhook with WEBHOOK_URL)")
+    commands.add_parser("shell", help="chat with the bot as a parent in this terminal")
+    db = commands.add_parser("db", help="database commands").add_subparsers(dest="action")
+    db.add_parser("upgrade", help="apply all migrations")
+    i18n = commands.add_parser("i18n", help="translation commands").add_subparsers(dest="action")
+    i18n.add_parser("compile", help="compile locales/*/LC_MESSAGES/messages.po")
+    return parser
+
+
+def _terminate_on_sigterm() -> None:
+    """SIGTERM (from a process manager) stops the bot as Ctrl-C does."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
+async def _main_async(command: str, action: str | None) -> None:
+    _terminate_on_sigterm()
+    if command == "run":
+        await run()
+    elif command == "shell":
+        await shell()
+    elif command == "db" and action == "upgrade":
+        await db_upgrade()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "i18n":
+            i18n_compile()
+            return 0
+        if args.command in ("db",) and args.action is None:
+            _parser().parse_args(["db", "--help"])
+        command = args.command or ("run" if load_settings().telegram_token else "shell")
+        settings = load_settings()
+        token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
+        configure_logging([token, settings.secret_key.get_secret_value()])
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+            asyncio.run(_main_async(command, getattr(args, "action", None)))
+    except StartupError as error:
+        print(f"tussenin: {error}", file=sys.stderr)
+        return 2
+    return 0

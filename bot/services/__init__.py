@@ -1,0 +1,1 @@
+"""Services: plain Python domain logic, no Telegram types."""

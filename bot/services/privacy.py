@@ -1,0 +1,38 @@
+"""Identifiers at rest: parents are found by a keyed hash, chat ids are stored sealed."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def _derive(secret_key: str, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(
+        secret_key.encode("utf-8")
+    )
+
+
+class IdentityVault:
+    """Turns a channel's user id into a lookup hash, and seals and opens chat ids."""
+
+    def __init__(self, secret_key: str) -> None:
+        self._hash_key = _derive(secret_key, b"tussenin/subject-hash/v1")
+        self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"tussenin/seal/v1")))
+
+    def subject_hash(self, channel: str, external_id: int | str) -> str:
+        message = f"{channel}:{external_id}".encode()
+        return hmac.new(self._hash_key, message, hashlib.sha256).hexdigest()
+
+    def seal(self, chat_id: int | str) -> str:
+        return self._fernet.encrypt(str(chat_id).encode()).decode("ascii")
+
+    def open(self, sealed: str) -> str:
+        try:
+            return self._fernet.decrypt(sealed.encode("ascii")).decode()
+        except InvalidToken:
+            raise ValueError("sealed value was made with another SECRET_KEY") from None

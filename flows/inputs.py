@@ -1,0 +1,34 @@
+"""What a parent can send, independent of the channel it came through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    """A Latin command such as `start`, without the slash."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Pick:
+    """A button pressed; `action` is the button's short action string."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class Media:
+    """Something other than text (voice, photo, document…); `kind` names it."""
+
+    kind: str
+
+
+Input = Command | Text | Pick | Media

@@ -1,0 +1,24 @@
+"""What the bot says, independent of the channel that renders it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message: text in the parent's language, optional buttons (rows of choices)."""
+
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = field(default=())
+    rtl: bool = False
+
+    @property
+    def all_choices(self) -> list[Choice]:
+        return [choice for row in self.choices for choice in row]

@@ -1,0 +1,21 @@
+"""Telegram handlers: turn an update into an input, call one service, render the replies."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, MessageHandler
+from telegram.ext import filters as f
+
+from handlers import chats, parent
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Attach every handler; order matters: non-private chats are left before anything else."""
+    application.add_handler(MessageHandler(~f.ChatType.PRIVATE, chats.leave_group))
+    application.add_handler(
+        ChatMemberHandler(chats.leave_group, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+    application.add_handler(
+        MessageHandler(f.ChatType.PRIVATE & f.UpdateType.MESSAGE, parent.on_message)
+    )
+    application.add_handler(CallbackQueryHandler(parent.on_button))
+    application.add_error_handler(chats.record_error)

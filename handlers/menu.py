@@ -1,0 +1,22 @@
+"""The command menu, per language where Telegram accepts the language code."""
+
+from __future__ import annotations
+
+from telegram import Bot, BotCommand
+
+from bot.i18n import N_, Catalogs
+from bot.services.languages import FALLBACK_LANGUAGE
+
+COMMANDS = (
+    ("start", N_("Begin or begin again")),
+    ("language", N_("Choose your language")),
+    ("help", N_("What you can do here")),
+)
+
+
+async def publish_menus(bot: Bot, catalogs: Catalogs) -> None:
+    """The default menu is Dutch; each enabled language gets its own (all are ISO 639-1)."""
+    for code in [None, *catalogs.languages]:
+        t = catalogs.translator(code or FALLBACK_LANGUAGE)
+        commands = [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
+        await bot.set_my_commands(commands, language_code=code)

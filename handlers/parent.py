@@ -1,0 +1,51 @@
+"""A parent's private chat: messages, commands and button presses."""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+from telegram.ext import ContextTypes
+
+from bot.services.languages import from_telegram_code
+from bot.services.reception import Subject
+from bot.services.turn import current_turn
+from flows.inputs import Command, Input, Media, Pick, Text
+from handlers.services import services_of
+
+CHANNEL = "telegram"
+
+
+def to_input(message: Message) -> Input:
+    text = message.text or ""
+    if text.startswith("/"):
+        # "/start@tussenin_bot payload" → start
+        return Command(text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower())
+    if text:
+        return Text(text)
+    return Media(message.effective_attachment.__class__.__name__.lower())
+
+
+async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A parent wrote something or used a command."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    await _answer(context, user.id, user.language_code, to_input(message))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A parent pressed a button of one of the bot's messages."""
+    query, user = update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    current_turn().acknowledged_callbacks.append(query.id)
+    await _answer(context, user.id, user.language_code, Pick(query.data or ""))
+
+
+async def _answer(
+    context: ContextTypes.DEFAULT_TYPE, user_id: int, language_code: str | None, incoming: Input
+) -> None:
+    turn = current_turn()
+    reception = services_of(context).reception
+    hint = from_telegram_code(language_code, reception.languages)
+    replies = await reception.handle(
+        turn.uow, Subject(CHANNEL, user_id), incoming, turn.now, language_hint=hint
+    )
+    turn.send(user_id, replies)  # a private chat's id is the user's id

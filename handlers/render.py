@@ -1,0 +1,20 @@
+"""Rendering replies for Telegram."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import directed
+from flows.outputs import Reply
+
+
+def render_text(reply: Reply) -> str:
+    return directed(reply.text, reply.rtl)
+
+
+def render_markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(c.label, callback_data=c.action) for c in row] for row in reply.choices]
+    )

@@ -1,0 +1,92 @@
+"""Repositories: the only code that builds queries. They return plain records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.records import Parent
+from storage.tables import BotFact, ParentRow, ProcessedUpdate
+
+
+def _parent(row: ParentRow) -> Parent:
+    assert row.id is not None
+    return Parent(
+        id=row.id,
+        channel=row.channel,
+        sealed_chat=row.sealed_chat,
+        language=row.language,
+        created_at=row.created_at,
+    )
+
+
+class ParentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def find(self, subject_hash: str) -> Parent | None:
+        row = await self._row(subject_hash)
+        return _parent(row) if row else None
+
+    async def get_or_create(
+        self, channel: str, subject_hash: str, sealed_chat: str | None, now: datetime
+    ) -> Parent:
+        row = await self._row(subject_hash)
+        if row is None:
+            row = ParentRow(
+                channel=channel,
+                subject_hash=subject_hash,
+                sealed_chat=sealed_chat,
+                created_at=now,
+                updated_at=now,
+            )
+            self._session.add(row)
+            await self._session.flush()
+        return _parent(row)
+
+    async def set_language(self, parent_id: int, language: str, now: datetime) -> None:
+        row = await self._session.get(ParentRow, parent_id)
+        if row is None:
+            raise LookupError(f"parent {parent_id} does not exist")
+        row.language = language
+        row.updated_at = now
+        await self._session.flush()
+
+    async def _row(self, subject_hash: str) -> ParentRow | None:
+        result = await self._session.execute(
+            select(ParentRow).where(ParentRow.subject_hash == subject_hash)  # type: ignore[arg-type]
+        )
+        return result.scalar_one_or_none()
+
+
+class UpdateLog:
+    """Which Telegram update ids have been committed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def seen(self, update_id: int) -> bool:
+        return await self._session.get(ProcessedUpdate, update_id) is not None
+
+    async def record(self, update_id: int, now: datetime) -> None:
+        self._session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
+        await self._session.flush()
+
+
+class BotFacts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, key: str) -> str | None:
+        row = await self._session.get(BotFact, key)
+        return row.value if row else None
+
+    async def put(self, key: str, value: str, now: datetime) -> None:
+        row = await self._session.get(BotFact, key)
+        if row is None:
+            self._session.add(BotFact(key=key, value=value, updated_at=now))
+        else:
+            row.value, row.updated_at = value, now
+        await self._session.flush()
