@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 import sys
 
@@ -69,9 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the Telegram bot (polling, or webhook with WEBHOOK_URL)")
     commands.add_parser("shell", help="chat with the bot as a parent in this terminal")
-    db = commands.add_parser("db", help="database commands").add_subparsers(dest="action")
+    db = commands.add_parser("db", help="database commands").add_subparsers(dest="action", required=True)
     db.add_parser("upgrade", help="apply all migrations")
-    i18n = commands.add_parser("i18n", help="translation commands").add_subparsers(dest="action")
+    i18n = commands.add_parser("i18n", help="translation commands").add_subparsers(dest="action", required=True)
     i18n.add_parser("compile", help="compile locales/*/LC_MESSAGES/messages.po")
     return parser
 
@@ -99,12 +100,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "i18n":
             i18n_compile()
             return 0
-        if args.command in ("db",) and args.action is None:
-            _parser().parse_args(["db", "--help"])
-        command = args.command or ("run" if load_settings().telegram_token else "shell")
         settings = load_settings()
+        command = args.command or ("run" if settings.telegram_token else "shell")
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
-        configure_logging([token, settings.secret_key.get_secret_value()])
+        # The terminal chat shows only warnings: its screen belongs to the conversation.
+        level = logging.WARNING if command == "shell" else logging.INFO
+        configure_logging([token, settings.secret_key.get_secret_value()], level)
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
             asyncio.run(_main_async(command, getattr(args, "action", None)))
     except StartupError as error:
