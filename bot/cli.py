@@ -70,9 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="run the Telegram bot (polling, or webhook with WEBHOOK_URL)")
     commands.add_parser("shell", help="chat with the bot as a parent in this terminal")
-    db = commands.add_parser("db", help="database commands").add_subparsers(dest="action", required=True)
+    db = commands.add_parser("db", help="database commands").add_subparsers(
+        dest="action", required=True
+    )
     db.add_parser("upgrade", help="apply all migrations")
-    i18n = commands.add_parser("i18n", help="translation commands").add_subparsers(dest="action", required=True)
+    i18n = commands.add_parser("i18n", help="translation commands").add_subparsers(
+        dest="action", required=True
+    )
     i18n.add_parser("compile", help="compile locales/*/LC_MESSAGES/messages.po")
     return parser
 

@@ -76,9 +76,9 @@ class Catalogs:
         }
 
     def translator(self, code: str | None) -> Translator:
-        return self._translators.get(code or FALLBACK_LANGUAGE) or self._translators[
-            FALLBACK_LANGUAGE
-        ]
+        return (
+            self._translators.get(code or FALLBACK_LANGUAGE) or self._translators[FALLBACK_LANGUAGE]
+        )
 
 
 def directed(text: str, rtl: bool) -> str:

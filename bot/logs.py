@@ -32,5 +32,5 @@ def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -195,7 +195,9 @@ def local_secret_key(database_url: str) -> SecretStr:
     """For the embedded default: one generated key, kept beside the database file."""
     path = sqlite_path(database_url)
     if path is None:
-        raise StartupError("SECRET_KEY is not set: set it to a long random string (openssl rand -hex 32).")
+        raise StartupError(
+            "SECRET_KEY is not set: set it to a long random string (openssl rand -hex 32)."
+        )
     key_file = path.with_name(path.name + ".secret")
     if key_file.exists():
         return SecretStr(key_file.read_text(encoding="utf-8").strip())
@@ -224,8 +226,13 @@ def _explain(error: ValidationError, group: type[BaseSettings]) -> str:
 def load_settings() -> Settings:
     """Read and check every setting; a problem raises StartupError with one line."""
     groups: dict[type[BaseSettings], BaseSettings] = {}
-    for group in (TelegramSettings, DatabaseSettings, SecuritySettings, WebhookSettings,
-                  ServerSettings):
+    for group in (
+        TelegramSettings,
+        DatabaseSettings,
+        SecuritySettings,
+        WebhookSettings,
+        ServerSettings,
+    ):
         try:
             groups[group] = group()
         except ValidationError as error:

@@ -26,7 +26,7 @@ def file_url(api_url: str) -> str:
     return api_url[: -len("/bot")] + "/file/bot" if api_url.endswith("/bot") else api_url
 
 
-def build_application(core: Core) -> Application:  # type: ignore[type-arg]
+def build_application(core: Core) -> Application:
     """The PTB Application, with our own update fetching instead of PTB's Updater."""
     token = core.settings.telegram_token
     if token is None:

@@ -22,7 +22,7 @@ class UpdateFailed(Exception):
 class UpdateProcessor:
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: Application,
         database: Database,
         clock: Clock,
         delivery: TelegramDelivery,

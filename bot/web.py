@@ -70,7 +70,8 @@ async def serve_webhook(telegram: TelegramBot, host: str = "0.0.0.0") -> None:
             await web.TCPSite(runner, host, settings.port).start()
         except OSError as error:
             raise StartupError(
-                f"Cannot listen on port {settings.port} ({error.strerror}): set PORT to a free port."
+                f"Cannot listen on port {settings.port} ({error.strerror}): "
+                "set PORT to a free port."
             ) from None
         await telegram.application.bot.set_webhook(
             url=settings.webhook_url or "",

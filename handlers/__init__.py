@@ -8,12 +8,10 @@ from telegram.ext import filters as f
 from handlers import chats, parent
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
+def register(application: Application) -> None:
     """Attach every handler; order matters: non-private chats are left before anything else."""
     application.add_handler(MessageHandler(~f.ChatType.PRIVATE, chats.leave_group))
-    application.add_handler(
-        ChatMemberHandler(chats.leave_group, ChatMemberHandler.MY_CHAT_MEMBER)
-    )
+    application.add_handler(ChatMemberHandler(chats.leave_group, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(
         MessageHandler(f.ChatType.PRIVATE & f.UpdateType.MESSAGE, parent.on_message)
     )

@@ -16,5 +16,8 @@ def render_markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.choices:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(c.label, callback_data=c.action) for c in row] for row in reply.choices]
+        [
+            [InlineKeyboardButton(c.label, callback_data=c.action) for c in row]
+            for row in reply.choices
+        ]
     )

@@ -18,8 +18,14 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 SETTING_NAMES = (
-    "TELEGRAM_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "SECRET_KEY", "WEBHOOK_URL",
-    "WEBHOOK_SECRET", "PORT", "TIMEZONE",
+    "TELEGRAM_TOKEN",
+    "TELEGRAM_API_URL",
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "PORT",
+    "TIMEZONE",
 )
 TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 

@@ -15,7 +15,9 @@ from storage import Parent, UnitOfWork
 
 LANGUAGE_ACTION = "lang:"
 PRESELECTED_MARK = "✓ "
-DIRECTION_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+DIRECTION_MARKS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+)
 
 
 @dataclass(frozen=True)
@@ -63,29 +65,41 @@ class Reception:
             case Command("language"):
                 return [self._picker(preferred)]
             case Command("help"):
-                return [self._help(parent.language)]
+                return [self._help(preferred)]
             case Command():
-                return [self._unknown_command(parent.language)]
+                return [self._unknown_command(preferred)]
             case Pick(action) if action.startswith(LANGUAGE_ACTION):
-                return await self._choose(uow, parent, action.removeprefix(LANGUAGE_ACTION), now)
+                code = action.removeprefix(LANGUAGE_ACTION)
+                return await self._choose(uow, parent, code, preferred, now)
             case Pick():
-                t = self._t(parent.language)
-                return [self._say(t, t.gettext("That button no longer works.")),
-                        self._help(parent.language)]
+                t = self._t(preferred)
+                return [
+                    self._say(t, t.gettext("That button no longer works.")),
+                    self._help(preferred),
+                ]
             case Text(text):
                 return await self._text(uow, parent, text, preferred, now)
             case Media():
-                t = self._t(parent.language)
-                return [self._say(t, t.gettext(
-                    "For now I can only read written messages. You are welcome to write."
-                ))]
+                t = self._t(preferred)
+                return [
+                    self._say(
+                        t,
+                        t.gettext(
+                            "For now I can only read written messages. You are welcome to write."
+                        ),
+                    )
+                ]
         raise TypeError(f"unknown input {type(incoming).__name__}")
 
-    async def _choose(self, uow: UnitOfWork, parent: Parent, code: str, now: datetime) -> list[Reply]:
+    async def _choose(
+        self, uow: UnitOfWork, parent: Parent, code: str, preferred: str | None, now: datetime
+    ) -> list[Reply]:
         if code not in self._catalogs.languages:
-            t = self._t(parent.language)
-            return [self._say(t, t.gettext("That choice is no longer available.")),
-                    self._picker(parent.language)]
+            t = self._t(preferred)
+            return [
+                self._say(t, t.gettext("That choice is no longer available.")),
+                self._picker(preferred),
+            ]
         await uow.parents.set_language(parent.id, code, now)
         t = self._t(code)
         confirm = t.gettext("Fine, we will write in English. You can change this with /language.")
@@ -97,23 +111,30 @@ class Reception:
         typed = normalise_label(text).removeprefix(normalise_label(PRESELECTED_MARK))
         for code in self._catalogs.languages:
             if typed == normalise_label(LANGUAGES[code].native_name):
-                return await self._choose(uow, parent, code, now)
+                return await self._choose(uow, parent, code, preferred, now)
         if parent.language is None:
             # The pre-selected language is taken when a parent writes instead of choosing.
-            return await self._choose(uow, parent, self._t(preferred).code, now)
+            return await self._choose(uow, parent, self._t(preferred).code, preferred, now)
         t = self._t(parent.language)
-        return [self._say(t, t.gettext(
-            "Thank you for writing. I cannot pass questions on to a person yet. "
-            "Use /help to see what you can do here."
-        ))]
+        return [
+            self._say(
+                t,
+                t.gettext(
+                    "Thank you for writing. I cannot pass questions on to a person yet. "
+                    "Use /help to see what you can do here."
+                ),
+            )
+        ]
 
     def _picker(self, preselected: str | None) -> Reply:
         t = self._t(preselected)
         rows = tuple(
-            (Choice(
-                (PRESELECTED_MARK if code == t.code else "") + LANGUAGES[code].native_name,
-                LANGUAGE_ACTION + code,
-            ),)
+            (
+                Choice(
+                    (PRESELECTED_MARK if code == t.code else "") + LANGUAGES[code].native_name,
+                    LANGUAGE_ACTION + code,
+                ),
+            )
             for code in self._catalogs.languages
         )
         text = t.gettext("Which language would you like? You can change it later with /language.")
@@ -121,28 +142,34 @@ class Reception:
 
     def _greeting(self, code: str | None) -> Reply:
         t = self._t(code)
-        return self._say(t, t.gettext(
-            "Welcome to Tussen In. Here you can ask questions about your children and your "
-            "family, in your own language.\n\n"
-            "We don't ask your name. Nothing is passed on unless you say so. "
-            "You can stop at any moment.\n\n"
-            "Use /help to see what you can do here."
-        ))
+        return self._say(
+            t,
+            t.gettext(
+                "Welcome to Tussen In. Here you can ask questions about your children and your "
+                "family, in your own language.\n\n"
+                "We don't ask your name. Nothing is passed on unless you say so. "
+                "You can stop at any moment.\n\n"
+                "Use /help to see what you can do here."
+            ),
+        )
 
     def _help(self, code: str | None) -> Reply:
         t = self._t(code)
-        return self._say(t, t.gettext(
-            "What you can do here:\n"
-            "/start – begin again\n"
-            "/language – choose another language\n"
-            "/help – this overview"
-        ))
+        return self._say(
+            t,
+            t.gettext(
+                "What you can do here:\n"
+                "/start – begin again\n"
+                "/language – choose another language\n"
+                "/help – this overview"
+            ),
+        )
 
     def _unknown_command(self, code: str | None) -> Reply:
         t = self._t(code)
-        return self._say(t, t.gettext(
-            "I don't know that command. Use /help to see what you can do here."
-        ))
+        return self._say(
+            t, t.gettext("I don't know that command. Use /help to see what you can do here.")
+        )
 
     def _t(self, code: str | None) -> Translator:
         return self._catalogs.translator(code)

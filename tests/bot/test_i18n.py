@@ -33,9 +33,24 @@ def test_template_matches_the_source(tmp_path: Path) -> None:
     """Every gettext string in the code is in messages.pot and every catalog (run extract)."""
     fresh = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "N_", "--no-location", "--sort-output", "-o", str(fresh), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            str(fresh),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with fresh.open("rb") as handle:
         source_ids = {m.id for m in read_po(handle) if m.id}

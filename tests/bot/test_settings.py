@@ -36,7 +36,9 @@ def test_public_names_are_read(clean_env: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("PORT", "9000")
     monkeypatch.setenv("TIMEZONE", "Europe/Istanbul")
     s = load_settings()
-    assert s.telegram_token is not None and s.telegram_token.get_secret_value() == "123456:ABC-def_ghi"
+    assert (
+        s.telegram_token is not None and s.telegram_token.get_secret_value() == "123456:ABC-def_ghi"
+    )
     assert s.telegram_api_url == "http://127.0.0.1:8081/bot"
     assert s.database_url == "postgresql+asyncpg://u:p@db:5432/bot" and s.is_postgres
     assert s.webhook_path == "/hook/path" and s.webhook_secret.get_secret_value() == "s3cr3t_-X"

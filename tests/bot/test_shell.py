@@ -20,7 +20,11 @@ def run_shell(cwd: Path, lines: list[str], *args: str) -> subprocess.CompletedPr
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input="".join(line + "\n" for line in lines),
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=60,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

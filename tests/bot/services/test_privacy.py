@@ -12,7 +12,9 @@ def test_hash_is_stable_per_key_and_channel() -> None:
     vault = IdentityVault(TEST_SECRET_KEY)
     assert vault.subject_hash("telegram", 42) == vault.subject_hash("telegram", 42)
     assert vault.subject_hash("telegram", 42) != vault.subject_hash("shell", 42)
-    assert vault.subject_hash("telegram", 42) != IdentityVault("x" * 40).subject_hash("telegram", 42)
+    assert vault.subject_hash("telegram", 42) != IdentityVault("x" * 40).subject_hash(
+        "telegram", 42
+    )
     assert "42" not in vault.subject_hash("telegram", 42)
 
 

@@ -24,8 +24,13 @@ def reception() -> Reception:
     return Reception(IdentityVault(TEST_SECRET_KEY), Catalogs(list(LANGUAGES)))
 
 
-async def say(db: Database, reception: Reception, incoming: object, hint: str | None = None,
-              subject: Subject = PARENT) -> list[Reply]:
+async def say(
+    db: Database,
+    reception: Reception,
+    incoming: object,
+    hint: str | None = None,
+    subject: Subject = PARENT,
+) -> list[Reply]:
     async with db.transaction() as uow:
         return await reception.handle(uow, subject, incoming, NOW, language_hint=hint)  # type: ignore[arg-type]
 

@@ -1,0 +1,113 @@
+"""Running the real bot against the local Bot API: in this process, or as `python -m bot`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import SecretStr
+
+from bot.polling import Poller
+from bot.runtime import open_core
+from bot.settings import Settings
+from bot.telegram import TelegramBot
+from bot.web import serve_webhook
+from storage import Database
+from tests.botapi import FakeBotApi
+from tests.conftest import SETTING_NAMES, TEST_SECRET_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_TOKEN = "123456:TEST-token_for-the-local-api"
+WEBHOOK_SECRET = "hook-secret_123"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def settings_for(api: FakeBotApi, database_url: str, *, webhook: bool = False) -> Settings:
+    port = free_port()
+    return Settings(
+        telegram_token=SecretStr(TEST_TOKEN),
+        telegram_api_url=api.base_url,
+        database_url=database_url,
+        secret_key=SecretStr(TEST_SECRET_KEY),
+        webhook_url=f"http://127.0.0.1:{port}/telegram/hook" if webhook else None,
+        webhook_secret=SecretStr(WEBHOOK_SECRET),
+        port=port,
+        timezone=ZoneInfo("Europe/Amsterdam"),
+    )
+
+
+@contextlib.asynccontextmanager
+async def live_bot(settings: Settings) -> AsyncIterator[TelegramBot]:
+    """The bot as `python -m bot run` builds it, polling or serving its webhook."""
+    database = Database(settings.database_url)
+    await database.upgrade()  # PostgreSQL is never upgraded implicitly
+    await database.dispose()
+    core = await open_core(settings)
+    telegram = TelegramBot(core)
+    await telegram.start()
+    if settings.webhook_url:
+        serving = asyncio.create_task(serve_webhook(telegram, host="127.0.0.1"))
+        await _until_listening(settings.port)
+    else:
+        serving = asyncio.create_task(Poller(telegram, poll_timeout=1).run())
+    try:
+        yield telegram
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+        await telegram.stop()
+        await core.close()
+
+
+async def _until_listening(port: int) -> None:
+    for _ in range(100):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        return
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+def bot_env(**settings: str) -> dict[str, str]:
+    """The environment of a `python -m bot` child: only the settings given here."""
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(settings)
+    return env
+
+
+async def start_cli(cwd: Path, *args: str, **settings: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=cwd,
+        env=bot_env(**settings),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def run_cli(cwd: Path, *args: str, timeout: float = 60, **settings: str) -> tuple[int, str]:
+    """Run `python -m bot ARGS` to the end; returns the exit code and stderr."""
+    process = await start_cli(cwd, *args, **settings)
+    _, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    assert process.returncode is not None
+    return process.returncode, stderr.decode()
