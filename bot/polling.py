@@ -1,12 +1,14 @@
 """Our own getUpdates loop: the offset moves only past updates whose effects are committed.
 
 PTB's Updater confirms updates as soon as they are queued, so a crash would lose them.
+Updates of different people in one batch run concurrently; one person's run in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections import defaultdict
 
 from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
@@ -51,10 +53,27 @@ class Poller:
                 log.warning("getUpdates failed (%s); retrying", type(error).__name__)
                 await asyncio.sleep(RETRY_DELAY_SECONDS)
                 continue
-            for update in updates:
+            offset = await self._process_batch(updates, offset)
+
+    async def _process_batch(self, updates: tuple[Update, ...], offset: int | None) -> int | None:
+        """Returns the offset past the committed prefix of the batch (ids need not increase)."""
+        by_subject: dict[str | None, list[Update]] = defaultdict(list)
+        for update in updates:
+            by_subject[self._processor.subject_of(update)].append(update)
+        done: set[int] = set()
+
+        async def in_order(group: list[Update]) -> None:
+            for update in group:
                 if not await self._process(update):
-                    break  # not confirmed: it comes again with the next getUpdates
-                offset = max(offset or 0, update.update_id + 1)
+                    return  # the rest of this person's updates wait for the next fetch
+                done.add(update.update_id)
+
+        await asyncio.gather(*(in_order(group) for group in by_subject.values()))
+        for update in updates:
+            if update.update_id not in done:
+                break
+            offset = max(offset or 0, update.update_id + 1)
+        return offset
 
     async def _process(self, update: Update) -> bool:
         try:

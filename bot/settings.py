@@ -24,6 +24,7 @@ from bot.errors import StartupError
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 DEFAULT_DATABASE_URL = "sqlite:///tussenin.db"
+DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows" / "defaults"
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -134,6 +135,40 @@ class ServerSettings(BaseSettings):
         return value
 
 
+class FlowsSettings(BaseSettings):
+    model_config = _config("FLOWS_")
+
+    dir: Path = DEFAULT_FLOWS_DIR
+
+    @field_validator("dir")
+    @classmethod
+    def _folder(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError(f"is not a folder: {value}")
+        return value
+
+
+class SendingSettings(BaseSettings):
+    model_config = _config("")
+
+    send_rate_per_second: float = 30.0
+    instance_count: int = 1
+
+    @field_validator("send_rate_per_second")
+    @classmethod
+    def _positive_rate(cls, value: float) -> float:
+        if not 0 < value <= 1000:
+            raise ValueError("must be a number of messages per second above 0 (Telegram: ~30)")
+        return value
+
+    @field_validator("instance_count")
+    @classmethod
+    def _positive_count(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be 1 or more: the number of instances serving this bot")
+        return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot needs at start, validated and with defaults filled in."""
@@ -146,6 +181,9 @@ class Settings:
     webhook_secret: SecretStr
     port: int
     timezone: ZoneInfo
+    flows_dir: Path = DEFAULT_FLOWS_DIR
+    send_rate_per_second: float = 30.0
+    instance_count: int = 1
 
     @property
     def is_postgres(self) -> bool:
@@ -165,6 +203,9 @@ ENV_NAMES = {
     ("WebhookSettings", "secret"): "WEBHOOK_SECRET",
     ("ServerSettings", "port"): "PORT",
     ("ServerSettings", "timezone"): "TIMEZONE",
+    ("FlowsSettings", "dir"): "FLOWS_DIR",
+    ("SendingSettings", "send_rate_per_second"): "SEND_RATE_PER_SECOND",
+    ("SendingSettings", "instance_count"): "INSTANCE_COUNT",
 }
 
 
@@ -232,6 +273,8 @@ def load_settings() -> Settings:
         SecuritySettings,
         WebhookSettings,
         ServerSettings,
+        FlowsSettings,
+        SendingSettings,
     ):
         try:
             groups[group] = group()
@@ -242,6 +285,8 @@ def load_settings() -> Settings:
     security = groups[SecuritySettings]
     webhook = groups[WebhookSettings]
     server = groups[ServerSettings]
+    flows, sending = groups[FlowsSettings], groups[SendingSettings]
+    assert isinstance(flows, FlowsSettings) and isinstance(sending, SendingSettings)
     assert isinstance(telegram, TelegramSettings) and isinstance(database, DatabaseSettings)
     assert isinstance(security, SecuritySettings) and isinstance(webhook, WebhookSettings)
     assert isinstance(server, ServerSettings)
@@ -268,4 +313,7 @@ def load_settings() -> Settings:
         webhook_secret=webhook.secret or _derived_webhook_secret(secret_key),
         port=server.port,
         timezone=ZoneInfo(server.timezone),
+        flows_dir=flows.dir,
+        send_rate_per_second=sending.send_rate_per_second,
+        instance_count=sending.instance_count,
     )

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.errors import StartupError
-from bot.runtime import Core
+from bot.runtime import Core, instance_name
+from bot.scheduler import Heartbeat
 from bot.services.bot_profile import remember_username
+from bot.services.outbox import Outbox
+from bot.services.scheduling import TaskRunner
 from bot.updates import UpdateProcessor
 from handlers import register
-from handlers.delivery import TelegramDelivery
+from handlers.delivery import STOP_GRACE_SECONDS, OutboxDispatcher
 from handlers.menu import publish_menus
 from handlers.services import SERVICES_KEY, Services
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "telegram"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
 
 
@@ -48,23 +55,47 @@ def build_application(core: Core) -> Application:
 
 
 class TelegramBot:
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.application = build_application(core)
-        self.processor = UpdateProcessor(
-            self.application, core.database, core.clock, TelegramDelivery(self.application.bot)
-        )
-        self._initialized = False
+    """The application, the update processor, the outbox dispatcher and the task tick."""
 
-    async def start(self) -> None:
-        """getMe (a 401 or an unreachable API stops here), cache the username, set menus."""
+    def __init__(self, core: Core, owner: str | None = None) -> None:
+        self.core = core
+        self.owner = owner or instance_name()
+        self.application = build_application(core)
+        self.outbox = Outbox(core.vault, CHANNEL)
+        settings = core.settings
+        self.dispatcher = OutboxDispatcher(
+            self.application.bot,
+            core.database,
+            self.outbox,
+            core.clock,
+            owner=self.owner,
+            messages_per_second=settings.send_rate_per_second / settings.instance_count,
+        )
+        self.processor = UpdateProcessor(
+            self.application, core.database, core.clock, self.outbox, self.dispatcher.wake
+        )
+        self.runner = TaskRunner(
+            core.database,
+            core.tasks,
+            self.outbox,
+            owner=self.owner,
+            committed=self.dispatcher.wake,
+        )
+        self.heartbeat = Heartbeat(core, self.runner)
+        self._initialized = False
+        self._background: list[asyncio.Task[None]] = []
+        self._scheduler: AsyncIOScheduler | None = None
+
+    async def start(self, *, background: bool = True) -> None:
+        """getMe (a 401 or an unreachable API stops here), cache the username, set menus;
+        then send the outbox and run the scheduler."""
         try:
             await self.application.initialize()
             self._initialized = True
             bot = self.application.bot
             async with self.core.database.transaction() as uow:
                 await remember_username(uow, bot.username, self.core.clock.now())
-            await publish_menus(bot, self.core.catalogs)
+            await publish_menus(bot, self.core.catalogs, self.core.coordinator.current.languages)
         except InvalidToken:
             raise StartupError(
                 "Telegram refused TELEGRAM_TOKEN (401 Unauthorized): copy the token again "
@@ -76,8 +107,22 @@ class TelegramBot:
                 f"({error.message}): check TELEGRAM_API_URL and the network."
             ) from None
         log.info("signed in as @%s", self.application.bot.username)
+        if background:
+            self._background.append(asyncio.create_task(self.dispatcher.run()))
+            await self.heartbeat.daily()  # a restarted instance does not skip a day
+            self._scheduler = self.heartbeat.scheduler()
+            self._scheduler.start()
 
     async def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        self.dispatcher.stop()
+        for task in self._background:
+            # Let a send under way finish and be recorded, so it is not sent twice.
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, STOP_GRACE_SECONDS)
+        self._background.clear()
         if self._initialized:
             self._initialized = False
             await self.application.shutdown()

@@ -21,7 +21,7 @@ async def leave_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if membership is not None and membership.new_chat_member.status in ("left", "kicked"):
         return  # already out
     log.info("leaving a %s chat", chat.type)
-    current_turn().chats_to_leave.append(chat.id)
+    current_turn().leave(chat.id)
 
 
 async def record_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

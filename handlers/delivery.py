@@ -1,44 +1,161 @@
-"""Sending a committed turn's messages to Telegram: the one place the bot sends from."""
+"""Sending the outbox to Telegram: the one place the bot sends from.
+
+Order per chat comes from the outbox (only a chat's oldest unsent message is claimable);
+rate limits use aiolimiter (the leaky bucket PTB's AIORateLimiter is built on, which limits
+groups but not private chats, and does not retry by default).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections import OrderedDict
+from datetime import timedelta
 
+from aiolimiter import AsyncLimiter
 from telegram import Bot
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
-from bot.services.turn import Turn
+from bot.services.clock import Clock
+from bot.services.leaving import recipient_unreachable
+from bot.services.outbox import Outbox, Parcel
+from bot.services.turn import ANSWER_CALLBACK, LEAVE_CHAT, REPLY
 from handlers.render import render_markup, render_text
+from storage import Database
 
 log = logging.getLogger(__name__)
 
+# Longer than one send can take (PTB's timeouts add up to ~16 s); after a crash a chat
+# waits this long before its leased message goes out again.
+LEASE = timedelta(seconds=30)
+STOP_GRACE_SECONDS = 10.0
+BATCH = 50
+IDLE_POLL_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 300
+GIVE_UP_AFTER = timedelta(days=1)
+CHAT_BURST, CHAT_PERIOD_SECONDS = 3, 3.0  # 1 message/s per chat, bursts of 3
+KNOWN_CHATS = 10_000
 
-class TelegramDelivery:
-    def __init__(self, bot: Bot) -> None:
+
+class Backoff(Exception):
+    """Send again after `delay`."""
+
+    def __init__(self, delay: timedelta, reason: str) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        bot: Bot,
+        database: Database,
+        outbox: Outbox,
+        clock: Clock,
+        *,
+        owner: str,
+        messages_per_second: float,
+    ) -> None:
         self._bot = bot
+        self._database = database
+        self._outbox = outbox
+        self._clock = clock
+        self._owner = owner
+        self._overall = AsyncLimiter(messages_per_second, 1)
+        self._per_chat: OrderedDict[str, AsyncLimiter] = OrderedDict()
+        self._wake = asyncio.Event()
+        self._stopping = False
 
-    async def deliver(self, turn: Turn) -> None:
-        """Answer button presses, send the replies in order, leave unwanted chats."""
-        for callback_id in turn.acknowledged_callbacks:
-            await self._quietly(self._bot.answer_callback_query(callback_id), "answerCallbackQuery")
-        for envelope in turn.outbox:
-            await self._quietly(
-                self._bot.send_message(
-                    envelope.chat_id,
-                    render_text(envelope.reply),
-                    reply_markup=render_markup(envelope.reply),
-                ),
-                "sendMessage",
-            )
-        for chat_id in turn.chats_to_leave:
-            await self._quietly(self._bot.leave_chat(chat_id), "leaveChat")
+    def wake(self) -> None:
+        """Something was committed to the outbox: look now rather than at the next poll."""
+        self._wake.set()
 
-    @staticmethod
-    async def _quietly(call: object, method: str) -> None:
+    async def run(self) -> None:
+        """Send until stop() is called; a send under way is finished, not cut off."""
+        while not self._stopping:
+            if await self.drain_once() == 0 and not self._stopping:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def drain_once(self) -> int:
+        """Claim the next message of every waiting chat and send them; returns how many."""
+        now = self._clock.now()
+        async with self._database.transaction() as uow:
+            items = await uow.outbox.claim(now, self._owner, LEASE, BATCH)
+        await asyncio.gather(*(self._deliver(self._outbox.open(item)) for item in items))
+        return len(items)
+
+    async def _deliver(self, parcel: Parcel) -> None:
         try:
-            await call  # type: ignore[misc]
-        except Forbidden:
-            log.info("%s refused: the recipient blocked the bot or left", method)
-        except TelegramError as error:
-            # Never the text or the chat: only what went wrong.
-            log.warning("%s failed: %s", method, type(error).__name__)
+            await self._send(parcel)
+        except Backoff as backoff:
+            now = self._clock.now()
+            async with self._database.transaction() as uow:
+                if now - parcel.created_at > GIVE_UP_AFTER:
+                    await uow.outbox.mark_failed(parcel.id, self._owner, f"gave up: {backoff}")
+                    log.error("outbox %s: gave up after %s", parcel.id, GIVE_UP_AFTER)
+                else:
+                    await uow.outbox.retry_at(
+                        parcel.id, self._owner, now + backoff.delay, str(backoff)
+                    )
+            return
+        except Forbidden as error:
+            async with self._database.transaction() as uow:
+                await uow.outbox.mark_failed(parcel.id, self._owner, error.message)
+                if parcel.kind != LEAVE_CHAT:
+                    await recipient_unreachable(uow, parcel.recipient, self._clock.now())
+            log.info(
+                "outbox %s: recipient unreachable; their messages and tasks are dropped", parcel.id
+            )
+            return
+        except BadRequest as error:
+            async with self._database.transaction() as uow:
+                await uow.outbox.mark_failed(parcel.id, self._owner, error.message)
+            log.warning("outbox %s: refused by Telegram (%s)", parcel.id, error.message[:80])
+            return
+        async with self._database.transaction() as uow:
+            await uow.outbox.mark_sent(parcel.id, self._owner, self._clock.now())
+
+    async def _send(self, parcel: Parcel) -> None:
+        """One Bot API call; transient failures become Backoff."""
+        try:
+            if parcel.kind == REPLY:
+                assert parcel.reply is not None
+                async with self._chat_limiter(parcel.recipient), self._overall:
+                    await self._bot.send_message(
+                        parcel.chat_id,
+                        render_text(parcel.reply),
+                        reply_markup=render_markup(parcel.reply),
+                    )
+            elif parcel.kind == ANSWER_CALLBACK:
+                await self._bot.answer_callback_query(parcel.callback_id or "")
+            elif parcel.kind == LEAVE_CHAT:
+                await self._bot.leave_chat(parcel.chat_id)
+            else:
+                raise BadRequest(f"unknown outbox kind {parcel.kind}")
+        except RetryAfter as error:
+            wait = error.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            raise Backoff(timedelta(seconds=seconds), "429 Too Many Requests") from None
+        except (Forbidden, BadRequest):
+            raise
+        except (InvalidToken, TelegramError) as error:
+            # 5xx, timeouts and network errors: exponential backoff, 1 s, 2 s, 4 s … 5 min
+            delay = min(2 ** (parcel.attempts - 1), MAX_BACKOFF_SECONDS)
+            raise Backoff(timedelta(seconds=delay), type(error).__name__) from None
+
+    def _chat_limiter(self, recipient: str) -> AsyncLimiter:
+        limiter = self._per_chat.get(recipient)
+        if limiter is None:
+            limiter = AsyncLimiter(CHAT_BURST, CHAT_PERIOD_SECONDS)
+            self._per_chat[recipient] = limiter
+            if len(self._per_chat) > KNOWN_CHATS:
+                self._per_chat.popitem(last=False)
+        self._per_chat.move_to_end(recipient)
+        return limiter

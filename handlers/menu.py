@@ -14,9 +14,9 @@ COMMANDS = (
 )
 
 
-async def publish_menus(bot: Bot, catalogs: Catalogs) -> None:
+async def publish_menus(bot: Bot, catalogs: Catalogs, languages: list[str]) -> None:
     """The default menu is Dutch; each enabled language gets its own (all are ISO 639-1)."""
-    for code in [None, *catalogs.languages]:
+    for code in [None, *languages]:
         t = catalogs.translator(code or FALLBACK_LANGUAGE)
         commands = [BotCommand(name, t.gettext(description)) for name, description in COMMANDS]
         await bot.set_my_commands(commands, language_code=code)

@@ -35,7 +35,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A parent pressed a button of one of the bot's messages."""
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
-    current_turn().acknowledged_callbacks.append(query.id)
+    current_turn().answer_callback(user.id, query.id)
     await _answer(context, user.id, user.language_code, Pick(query.data or ""))
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import hashlib
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,6 +29,12 @@ def safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def advisory_key(lock: str) -> int:
+    """A signed 64-bit key for pg_advisory_xact_lock from any string."""
+    digest = hashlib.blake2b(lock.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def _reason(error: BaseException) -> str:
     inner = getattr(error, "orig", None) or error
     text_ = str(inner).strip().splitlines()[0] if str(inner).strip() else type(inner).__name__
@@ -39,16 +48,40 @@ class Database:
         options: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
             options |= {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        # Error messages must never carry the values of a statement (ids, texts).
+        options["hide_parameters"] = True
         self.engine: AsyncEngine = create_async_engine(url, **options)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._local_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """Commit when the block ends normally, roll back when it raises."""
-        async with self._sessions() as session, session.begin():
+    async def transaction(self, lock: str | None = None) -> AsyncIterator[UnitOfWork]:
+        """Commit when the block ends normally, roll back when it raises.
+
+        With `lock`, transactions with the same key run one at a time: in this process by an
+        asyncio lock, across processes by a PostgreSQL advisory lock held until commit.
+        """
+        async with contextlib.AsyncExitStack() as stack:
+            if lock is not None:
+                await stack.enter_async_context(self._local_lock(lock))
+            session = await stack.enter_async_context(self._sessions())
+            await stack.enter_async_context(session.begin())
+            if lock is not None and self.dialect == "postgresql":
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(lock)}
+                )
             yield UnitOfWork(session)
+
+    def _local_lock(self, key: str) -> asyncio.Lock:
+        found = self._local_locks.get(key)
+        if found is None:
+            found = asyncio.Lock()
+            self._local_locks[key] = found
+        return found
 
     async def ping(self) -> None:
         try:

@@ -12,4 +12,27 @@ class Parent:
     channel: str
     sealed_chat: str | None
     language: str | None
+    stopped_at: datetime | None
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    recipient: str
+    sealed_chat: str
+    kind: str
+    sealed_payload: str | None
+    source: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    kind: str
+    due_at: datetime
+    subject: str | None
+    payload: str
+    attempts: int

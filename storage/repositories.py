@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Parent
+from storage.results import affected_rows
 from storage.tables import BotFact, ParentRow, ProcessedUpdate
 
 
@@ -18,6 +19,7 @@ def _parent(row: ParentRow) -> Parent:
         channel=row.channel,
         sealed_chat=row.sealed_chat,
         language=row.language,
+        stopped_at=row.stopped_at,
         created_at=row.created_at,
     )
 
@@ -54,6 +56,15 @@ class ParentRepository:
         row.updated_at = now
         await self._session.flush()
 
+    async def mark_stopped(self, subject_hash: str, now: datetime) -> bool:
+        """The parent stopped or blocked the bot; False if no such parent."""
+        result = await self._session.execute(
+            update(ParentRow)
+            .where(ParentRow.subject_hash == subject_hash)  # type: ignore[arg-type]
+            .values(stopped_at=now, updated_at=now)
+        )
+        return affected_rows(result) > 0
+
     async def _row(self, subject_hash: str) -> ParentRow | None:
         result = await self._session.execute(
             select(ParentRow).where(ParentRow.subject_hash == subject_hash)  # type: ignore[arg-type]
@@ -73,6 +84,15 @@ class UpdateLog:
     async def record(self, update_id: int, now: datetime) -> None:
         self._session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
         await self._session.flush()
+
+    async def purge(self, before: datetime) -> int:
+        """Telegram redelivers for at most a day; older ids need not be kept."""
+        result = await self._session.execute(
+            ProcessedUpdate.__table__.delete().where(  # type: ignore[attr-defined]
+                ProcessedUpdate.processed_at < before
+            )
+        )
+        return affected_rows(result)
 
 
 class BotFacts:

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, String
+from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from storage.columns import UTCDateTime
 
+# Integer on SQLite, where only INTEGER PRIMARY KEY autoincrements.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
 
 def _utc(nullable: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable)
+
+
+def _id() -> Column[int]:
+    return Column(BIG_ID, primary_key=True, autoincrement=True)
 
 
 class ParentRow(SQLModel, table=True):
@@ -25,6 +32,8 @@ class ParentRow(SQLModel, table=True):
     # The chat id, encrypted with a key derived from SECRET_KEY; needed to write back.
     sealed_chat: str | None = Field(default=None, sa_column=Column(String(512), nullable=True))
     language: str | None = Field(default=None, max_length=8)
+    # Set when the parent stops or blocks the bot: nothing more is sent or scheduled.
+    stopped_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
 
@@ -46,3 +55,56 @@ class BotFact(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=64)
     value: str = Field(max_length=512)
     updated_at: datetime = Field(sa_column=_utc())
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message to send, written in the transaction that caused it, sent after commit.
+
+    `recipient` is the keyed hash of the chat (for parents: their subject hash); the chat id
+    and the content are sealed, and the content is erased once sent.
+    """
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_recipient", "recipient", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=_id())
+    recipient: str = Field(max_length=64)
+    sealed_chat: str = Field(sa_column=Column(String(512), nullable=False))
+    kind: str = Field(max_length=32)
+    sealed_payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    source: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_utc())
+    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    lease_owner: str | None = Field(default=None, max_length=64)
+    last_error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = Field(sa_column=_utc())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class ScheduledTask(SQLModel, table=True):
+    """Everything that must happen later: claimed in the database, so it runs once."""
+
+    __tablename__ = "scheduled_task"
+    __table_args__ = (
+        Index("ix_task_due", "status", "due_at"),
+        Index("ix_task_subject", "subject"),
+    )
+
+    id: int | None = Field(default=None, sa_column=_id())
+    kind: str = Field(max_length=64)
+    due_at: datetime = Field(sa_column=_utc())
+    subject: str | None = Field(default=None, max_length=64)
+    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    lease_owner: str | None = Field(default=None, max_length=64)
+    idempotency_key: str | None = Field(default=None, max_length=128, unique=True)
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(sa_column=_utc())
+    finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.outbox import OutboxRepository
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
+from storage.tasks import TaskRepository
 
 
 class UnitOfWork:
@@ -13,3 +15,5 @@ class UnitOfWork:
         self.parents = ParentRepository(session)
         self.updates = UpdateLog(session)
         self.bot_facts = BotFacts(session)
+        self.outbox = OutboxRepository(session)
+        self.tasks = TaskRepository(session)

@@ -26,6 +26,9 @@ SETTING_NAMES = (
     "WEBHOOK_SECRET",
     "PORT",
     "TIMEZONE",
+    "FLOWS_DIR",
+    "SEND_RATE_PER_SECOND",
+    "INSTANCE_COUNT",
 )
 TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 

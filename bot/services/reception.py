@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,13 +34,16 @@ def normalise_label(text: str) -> str:
 
 
 class Reception:
-    def __init__(self, vault: IdentityVault, catalogs: Catalogs) -> None:
+    def __init__(
+        self, vault: IdentityVault, catalogs: Catalogs, enabled: Callable[[], list[str]]
+    ) -> None:
         self._vault = vault
         self._catalogs = catalogs
+        self._enabled = enabled  # the coordinator's current choice, which may be reloaded
 
     @property
     def languages(self) -> list[str]:
-        return self._catalogs.languages
+        return self._enabled()
 
     async def handle(
         self,
@@ -94,7 +98,7 @@ class Reception:
     async def _choose(
         self, uow: UnitOfWork, parent: Parent, code: str, preferred: str | None, now: datetime
     ) -> list[Reply]:
-        if code not in self._catalogs.languages:
+        if code not in self.languages:
             t = self._t(preferred)
             return [
                 self._say(t, t.gettext("That choice is no longer available.")),
@@ -109,7 +113,7 @@ class Reception:
         self, uow: UnitOfWork, parent: Parent, text: str, preferred: str | None, now: datetime
     ) -> list[Reply]:
         typed = normalise_label(text).removeprefix(normalise_label(PRESELECTED_MARK))
-        for code in self._catalogs.languages:
+        for code in self.languages:
             if typed == normalise_label(LANGUAGES[code].native_name):
                 return await self._choose(uow, parent, code, preferred, now)
         if parent.language is None:
@@ -135,7 +139,7 @@ class Reception:
                     LANGUAGE_ACTION + code,
                 ),
             )
-            for code in self._catalogs.languages
+            for code in self.languages
         )
         text = t.gettext("Which language would you like? You can change it later with /language.")
         return Reply(text=text, choices=rows, rtl=t.rtl)

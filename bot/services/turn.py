@@ -1,7 +1,8 @@
-"""One turn: the unit of work of one incoming update and what must be sent after commit.
+"""One turn: the unit of work of one update or task, and the messages it wants to send.
 
-Handlers reach the current turn through a context variable, because PTB calls them with
-its own arguments; the turn is opened and committed by the update processor.
+The messages are written to the outbox in the same transaction (see Outbox.stage), then
+sent after commit. Handlers reach the current turn through a context variable, because PTB
+calls them with its own arguments; the update processor opens and commits it.
 """
 
 from __future__ import annotations
@@ -13,26 +14,35 @@ from datetime import datetime
 from flows.outputs import Reply
 from storage import UnitOfWork
 
+REPLY, ANSWER_CALLBACK, LEAVE_CHAT = "reply", "answer_callback", "leave_chat"
+
 
 @dataclass(frozen=True)
 class Envelope:
-    """A reply for one chat of one channel; sent only after the turn has committed."""
+    """One thing to send to one chat: a reply, a callback answer, or leaving the chat."""
 
+    kind: str
     chat_id: int
-    reply: Reply
+    reply: Reply | None = None
+    callback_id: str | None = None
 
 
 @dataclass
 class Turn:
     uow: UnitOfWork
     now: datetime
+    source: str  # "update:<id>" or "task:<id>": where the effects came from
     outbox: list[Envelope] = field(default_factory=list)
-    chats_to_leave: list[int] = field(default_factory=list)
-    acknowledged_callbacks: list[str] = field(default_factory=list)
     error: BaseException | None = None
 
     def send(self, chat_id: int, replies: list[Reply]) -> None:
-        self.outbox.extend(Envelope(chat_id, reply) for reply in replies)
+        self.outbox.extend(Envelope(REPLY, chat_id, reply=reply) for reply in replies)
+
+    def answer_callback(self, chat_id: int, callback_id: str) -> None:
+        self.outbox.append(Envelope(ANSWER_CALLBACK, chat_id, callback_id=callback_id))
+
+    def leave(self, chat_id: int) -> None:
+        self.outbox.append(Envelope(LEAVE_CHAT, chat_id))
 
 
 _current: contextvars.ContextVar[Turn] = contextvars.ContextVar("turn")

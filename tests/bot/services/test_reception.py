@@ -17,11 +17,12 @@ from tests.conftest import TEST_SECRET_KEY
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 PARENT = Subject("telegram", 4242)
+ENABLED = ["nl", "en", "ar", "tr"]
 
 
 @pytest.fixture
 def reception() -> Reception:
-    return Reception(IdentityVault(TEST_SECRET_KEY), Catalogs(list(LANGUAGES)))
+    return Reception(IdentityVault(TEST_SECRET_KEY), Catalogs(list(LANGUAGES)), lambda: ENABLED)
 
 
 async def say(

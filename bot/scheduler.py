@@ -1,0 +1,40 @@
+"""APScheduler (3.x) drives the task tick every second and the daily jobs, in every instance."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.runtime import Core
+from bot.services.maintenance import schedule_daily
+from bot.services.scheduling import TaskRunner
+
+log = logging.getLogger(__name__)
+
+DAILY_AT = {"hour": 3, "minute": 30}  # local time: the quietest hour
+
+
+class Heartbeat:
+    """The jobs APScheduler calls; each reads the injected clock."""
+
+    def __init__(self, core: Core, runner: TaskRunner) -> None:
+        self._core = core
+        self._runner = runner
+
+    async def tick(self) -> None:
+        self._core.coordinator.reload_if_changed()
+        await self._runner.tick(self._core.clock.now())
+
+    async def daily(self) -> None:
+        async with self._core.database.transaction() as uow:
+            await schedule_daily(uow, self._core.clock.now(), self._core.settings.timezone)
+
+    def scheduler(self) -> AsyncIOScheduler:
+        scheduler = AsyncIOScheduler(timezone=self._core.settings.timezone)
+        common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+        scheduler.add_job(self.tick, IntervalTrigger(seconds=1), id="tick", **common)
+        scheduler.add_job(self.daily, CronTrigger(**DAILY_AT), id="daily", **common)
+        return scheduler

@@ -1,0 +1,84 @@
+"""Writing a turn's messages to the outbox, sealed, and reading them back for sending."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.services.privacy import IdentityVault
+from bot.services.turn import Envelope, Turn
+from flows.outputs import Choice, Reply
+from storage import UnitOfWork
+from storage.records import OutboxItem
+
+
+def _payload(envelope: Envelope) -> dict[str, Any]:
+    if envelope.reply is not None:
+        reply = envelope.reply
+        return {
+            "text": reply.text,
+            "rtl": reply.rtl,
+            "choices": [[[c.label, c.action] for c in row] for row in reply.choices],
+        }
+    if envelope.callback_id is not None:
+        return {"callback_id": envelope.callback_id}
+    return {}
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """An outbox message opened for sending."""
+
+    id: int
+    recipient: str
+    kind: str
+    chat_id: int
+    reply: Reply | None
+    callback_id: str | None
+    source: str
+    attempts: int  # including the one under way
+    created_at: datetime
+
+
+class Outbox:
+    def __init__(self, vault: IdentityVault, channel: str) -> None:
+        self._vault = vault
+        self._channel = channel
+
+    def recipient(self, chat_id: int) -> str:
+        """The keyed hash of a chat; for a parent's private chat it is their subject hash."""
+        return self._vault.subject_hash(self._channel, chat_id)
+
+    async def stage(self, uow: UnitOfWork, turn: Turn) -> None:
+        """Write the turn's messages in its own transaction, in order."""
+        for envelope in turn.outbox:
+            await uow.outbox.add(
+                recipient=self.recipient(envelope.chat_id),
+                sealed_chat=self._vault.seal(envelope.chat_id),
+                kind=envelope.kind,
+                sealed_payload=self._vault.seal(json.dumps(_payload(envelope))),
+                source=turn.source,
+                now=turn.now,
+            )
+
+    def open(self, item: OutboxItem) -> Parcel:
+        payload = json.loads(self._vault.open(item.sealed_payload)) if item.sealed_payload else {}
+        reply = None
+        if "text" in payload:
+            choices = tuple(
+                tuple(Choice(label, action) for label, action in row) for row in payload["choices"]
+            )
+            reply = Reply(text=payload["text"], choices=choices, rtl=payload["rtl"])
+        return Parcel(
+            id=item.id,
+            recipient=item.recipient,
+            kind=item.kind,
+            chat_id=int(self._vault.open(item.sealed_chat)),
+            reply=reply,
+            callback_id=payload.get("callback_id"),
+            source=item.source,
+            attempts=item.attempts,
+            created_at=item.created_at,
+        )

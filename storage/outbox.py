@@ -1,0 +1,146 @@
+"""The outbox: messages written with the effects that caused them, claimed for sending.
+
+Only the oldest unsent message of each recipient can be claimed, and a claimed one is
+leased, so messages to one chat go out in order even with several instances.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.records import OutboxItem
+from storage.results import affected_rows
+from storage.tables import OutboxMessage
+
+PENDING, SENT, FAILED, DROPPED = "pending", "sent", "failed", "dropped"
+ERROR_LENGTH = 200
+
+
+def _item(row: OutboxMessage) -> OutboxItem:
+    assert row.id is not None
+    return OutboxItem(
+        id=row.id,
+        recipient=row.recipient,
+        sealed_chat=row.sealed_chat,
+        kind=row.kind,
+        sealed_payload=row.sealed_payload,
+        source=row.source,
+        attempts=row.attempts,
+        created_at=row.created_at,
+    )
+
+
+class OutboxRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self,
+        *,
+        recipient: str,
+        sealed_chat: str,
+        kind: str,
+        sealed_payload: str | None,
+        source: str,
+        now: datetime,
+    ) -> int:
+        row = OutboxMessage(
+            recipient=recipient,
+            sealed_chat=sealed_chat,
+            kind=kind,
+            sealed_payload=sealed_payload,
+            source=source,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        assert row.id is not None
+        return row.id
+
+    async def claim(
+        self, now: datetime, owner: str, lease: timedelta, limit: int
+    ) -> list[OutboxItem]:
+        """Lease the oldest due message of up to `limit` recipients."""
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        heads = (
+            select(func.min(t.id))
+            .where(t.status == PENDING)
+            .group_by(t.recipient)
+            .scalar_subquery()
+        )
+        query = (
+            select(OutboxMessage)
+            .where(
+                t.id.in_(heads),
+                t.next_attempt_at <= now,
+                or_(t.lease_until.is_(None), t.lease_until < now),
+            )
+            .order_by(t.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await self._session.execute(query)).scalars())
+        for row in rows:
+            row.lease_until, row.lease_owner = now + lease, owner
+            row.attempts += 1
+        await self._session.flush()
+        return [_item(row) for row in rows]
+
+    async def mark_sent(self, message_id: int, owner: str, now: datetime) -> None:
+        """Sent: the content is erased at once; the row stays as a receipt until purged."""
+        await self._finish(message_id, owner, status=SENT, sent_at=now, sealed_payload=None)
+
+    async def retry_at(self, message_id: int, owner: str, due: datetime, error: str) -> None:
+        await self._finish(
+            message_id, owner, status=PENDING, next_attempt_at=due, last_error=error[:ERROR_LENGTH]
+        )
+
+    async def mark_failed(self, message_id: int, owner: str, error: str) -> None:
+        await self._finish(
+            message_id, owner, status=FAILED, sealed_payload=None, last_error=error[:ERROR_LENGTH]
+        )
+
+    async def drop_recipient(self, recipient: str, reason: str) -> int:
+        """Nothing more goes to this recipient (they blocked the bot or stopped)."""
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(and_(t.recipient == recipient, t.status == PENDING))
+            .values(
+                status=DROPPED,
+                sealed_payload=None,
+                lease_until=None,
+                lease_owner=None,
+                last_error=reason[:ERROR_LENGTH],
+            )
+        )
+        return affected_rows(result)
+
+    async def purge_finished(self, before: datetime) -> int:
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            OutboxMessage.__table__.delete().where(  # type: ignore[attr-defined]
+                t.status != PENDING, t.created_at < before
+            )
+        )
+        return affected_rows(result)
+
+    async def pending_count(self) -> int:
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        query = select(func.count()).select_from(OutboxMessage).where(t.status == PENDING)
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def _finish(self, message_id: int, owner: str, **values: object) -> None:
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        # Only the lease holder may finish a message: a late instance changes nothing.
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(t.id == message_id, t.lease_owner == owner, t.status == PENDING)
+            .values(lease_until=None, lease_owner=None, **values)
+        )

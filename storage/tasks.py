@@ -1,0 +1,168 @@
+"""Scheduled tasks: due rows are claimed with a lease (SKIP LOCKED on PostgreSQL).
+
+A task is finished in the same transaction as its effects, and only by its lease holder,
+so its effects commit once even when a crashed instance's task is claimed again.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.records import Task
+from storage.results import affected_rows
+from storage.tables import ScheduledTask
+
+PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
+ERROR_LENGTH = 300
+
+
+def _task(row: ScheduledTask) -> Task:
+    assert row.id is not None
+    return Task(
+        id=row.id,
+        kind=row.kind,
+        due_at=row.due_at,
+        subject=row.subject,
+        payload=row.payload,
+        attempts=row.attempts,
+    )
+
+
+class TaskRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def schedule(
+        self,
+        kind: str,
+        due_at: datetime,
+        now: datetime,
+        *,
+        subject: str | None = None,
+        payload: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> int:
+        """Add a task; with an idempotency key already used, return the existing task's id."""
+        if idempotency_key is not None:
+            existing = await self._by_key(idempotency_key)
+            if existing is not None:
+                return existing
+        row = ScheduledTask(
+            kind=kind,
+            due_at=due_at,
+            subject=subject,
+            payload=json.dumps(payload or {}),
+            status=PENDING,
+            attempts=0,
+            idempotency_key=idempotency_key,
+            created_at=now,
+        )
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError:
+            # Another instance scheduled the same key at the same moment.
+            found = await self._by_key(idempotency_key or "")
+            if found is None:
+                raise
+            return found
+        assert row.id is not None
+        return row.id
+
+    async def claim(self, now: datetime, owner: str, lease: timedelta, limit: int) -> list[Task]:
+        """Lease due tasks, and running ones whose lease expired (their instance died)."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        query = (
+            select(ScheduledTask)
+            .where(
+                t.due_at <= now,
+                or_(t.status == PENDING, and_(t.status == RUNNING, t.lease_until < now)),
+            )
+            .order_by(t.due_at, t.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = list((await self._session.execute(query)).scalars())
+        for row in rows:
+            row.status, row.lease_until, row.lease_owner = RUNNING, now + lease, owner
+            row.attempts += 1
+        await self._session.flush()
+        return [_task(row) for row in rows]
+
+    async def hold(self, task_id: int, owner: str) -> bool:
+        """Lock our claimed task for this transaction; False if it is no longer ours."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        query = (
+            select(t.id)
+            .where(t.id == task_id, t.status == RUNNING, t.lease_owner == owner)
+            .with_for_update()
+        )
+        return (await self._session.execute(query)).first() is not None
+
+    async def finish(self, task_id: int, owner: str, now: datetime) -> None:
+        await self._set(task_id, owner, status=DONE, finished_at=now, lease_until=None)
+
+    async def retry(self, task_id: int, owner: str, due: datetime, error: str) -> None:
+        await self._set(
+            task_id,
+            owner,
+            status=PENDING,
+            due_at=due,
+            lease_until=None,
+            lease_owner=None,
+            last_error=error[:ERROR_LENGTH],
+        )
+
+    async def fail(self, task_id: int, owner: str, now: datetime, error: str) -> None:
+        await self._set(
+            task_id,
+            owner,
+            status=FAILED,
+            finished_at=now,
+            lease_until=None,
+            last_error=error[:ERROR_LENGTH],
+        )
+
+    async def cancel_subject(self, subject: str, now: datetime) -> int:
+        """Cancel everything still to come for one subject (a parent who stopped)."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            update(ScheduledTask)
+            .where(t.subject == subject, t.status.in_([PENDING, RUNNING]))
+            .values(status=CANCELLED, finished_at=now, lease_until=None, lease_owner=None)
+        )
+        return affected_rows(result)
+
+    async def purge_finished(self, before: datetime) -> int:
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            ScheduledTask.__table__.delete().where(  # type: ignore[attr-defined]
+                t.status.in_([DONE, FAILED, CANCELLED]), t.finished_at < before
+            )
+        )
+        return affected_rows(result)
+
+    async def counts(self) -> dict[str, int]:
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        query = select(t.status, func.count()).group_by(t.status)
+        return {status: int(n) for status, n in (await self._session.execute(query)).all()}
+
+    async def _by_key(self, key: str) -> int | None:
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        found = await self._session.execute(select(t.id).where(t.idempotency_key == key))
+        value = found.scalar_one_or_none()
+        return int(value) if value is not None else None
+
+    async def _set(self, task_id: int, owner: str, **values: object) -> None:
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        await self._session.execute(
+            update(ScheduledTask)
+            .where(t.id == task_id, t.lease_owner == owner, t.status == RUNNING)
+            .values(**values)
+        )
