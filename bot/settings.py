@@ -169,6 +169,22 @@ class SendingSettings(BaseSettings):
         return value
 
 
+class LeaseSettings(BaseSettings):
+    """How long a claimed message or task is reserved for the instance that claimed it."""
+
+    model_config = _config("")
+
+    send_lease_seconds: float = 30.0
+    task_lease_seconds: float = 300.0
+
+    @field_validator("send_lease_seconds", "task_lease_seconds")
+    @classmethod
+    def _sensible(cls, value: float) -> float:
+        if not 1 <= value <= 86400:
+            raise ValueError("must be between 1 and 86400 seconds")
+        return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot needs at start, validated and with defaults filled in."""
@@ -184,6 +200,8 @@ class Settings:
     flows_dir: Path = DEFAULT_FLOWS_DIR
     send_rate_per_second: float = 30.0
     instance_count: int = 1
+    send_lease_seconds: float = 30.0
+    task_lease_seconds: float = 300.0
 
     @property
     def is_postgres(self) -> bool:
@@ -206,6 +224,8 @@ ENV_NAMES = {
     ("FlowsSettings", "dir"): "FLOWS_DIR",
     ("SendingSettings", "send_rate_per_second"): "SEND_RATE_PER_SECOND",
     ("SendingSettings", "instance_count"): "INSTANCE_COUNT",
+    ("LeaseSettings", "send_lease_seconds"): "SEND_LEASE_SECONDS",
+    ("LeaseSettings", "task_lease_seconds"): "TASK_LEASE_SECONDS",
 }
 
 
@@ -275,6 +295,7 @@ def load_settings() -> Settings:
         ServerSettings,
         FlowsSettings,
         SendingSettings,
+        LeaseSettings,
     ):
         try:
             groups[group] = group()
@@ -285,8 +306,9 @@ def load_settings() -> Settings:
     security = groups[SecuritySettings]
     webhook = groups[WebhookSettings]
     server = groups[ServerSettings]
-    flows, sending = groups[FlowsSettings], groups[SendingSettings]
+    flows, sending, leases = groups[FlowsSettings], groups[SendingSettings], groups[LeaseSettings]
     assert isinstance(flows, FlowsSettings) and isinstance(sending, SendingSettings)
+    assert isinstance(leases, LeaseSettings)
     assert isinstance(telegram, TelegramSettings) and isinstance(database, DatabaseSettings)
     assert isinstance(security, SecuritySettings) and isinstance(webhook, WebhookSettings)
     assert isinstance(server, ServerSettings)
@@ -316,4 +338,6 @@ def load_settings() -> Settings:
         flows_dir=flows.dir,
         send_rate_per_second=sending.send_rate_per_second,
         instance_count=sending.instance_count,
+        send_lease_seconds=leases.send_lease_seconds,
+        task_lease_seconds=leases.task_lease_seconds,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import InvalidToken, NetworkError
@@ -70,6 +71,7 @@ class TelegramBot:
             core.clock,
             owner=self.owner,
             messages_per_second=settings.send_rate_per_second / settings.instance_count,
+            lease=timedelta(seconds=settings.send_lease_seconds),
         )
         self.processor = UpdateProcessor(
             self.application, core.database, core.clock, self.outbox, self.dispatcher.wake
@@ -80,6 +82,7 @@ class TelegramBot:
             self.outbox,
             owner=self.owner,
             committed=self.dispatcher.wake,
+            lease=timedelta(seconds=settings.task_lease_seconds),
         )
         self.heartbeat = Heartbeat(core, self.runner)
         self._initialized = False

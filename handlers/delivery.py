@@ -26,9 +26,6 @@ from storage import Database
 
 log = logging.getLogger(__name__)
 
-# Longer than one send can take (PTB's timeouts add up to ~16 s); after a crash a chat
-# waits this long before its leased message goes out again.
-LEASE = timedelta(seconds=30)
 STOP_GRACE_SECONDS = 10.0
 BATCH = 50
 IDLE_POLL_SECONDS = 1.0
@@ -56,6 +53,8 @@ class OutboxDispatcher:
         *,
         owner: str,
         messages_per_second: float,
+        per_chat: tuple[int, float] = (CHAT_BURST, CHAT_PERIOD_SECONDS),
+        lease: timedelta = timedelta(seconds=30),
     ) -> None:
         self._bot = bot
         self._database = database
@@ -63,6 +62,10 @@ class OutboxDispatcher:
         self._clock = clock
         self._owner = owner
         self._overall = AsyncLimiter(messages_per_second, 1)
+        self._per_chat_rate = per_chat
+        # Longer than one send can take (PTB's timeouts add up to ~16 s); after a crash a
+        # chat waits this long before its leased message goes out again.
+        self._lease = lease
         self._per_chat: OrderedDict[str, AsyncLimiter] = OrderedDict()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -87,7 +90,7 @@ class OutboxDispatcher:
         """Claim the next message of every waiting chat and send them; returns how many."""
         now = self._clock.now()
         async with self._database.transaction() as uow:
-            items = await uow.outbox.claim(now, self._owner, LEASE, BATCH)
+            items = await uow.outbox.claim(now, self._owner, self._lease, BATCH)
         await asyncio.gather(*(self._deliver(self._outbox.open(item)) for item in items))
         return len(items)
 
@@ -153,7 +156,7 @@ class OutboxDispatcher:
     def _chat_limiter(self, recipient: str) -> AsyncLimiter:
         limiter = self._per_chat.get(recipient)
         if limiter is None:
-            limiter = AsyncLimiter(CHAT_BURST, CHAT_PERIOD_SECONDS)
+            limiter = AsyncLimiter(*self._per_chat_rate)
             self._per_chat[recipient] = limiter
             if len(self._per_chat) > KNOWN_CHATS:
                 self._per_chat.popitem(last=False)

@@ -7,8 +7,8 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -30,6 +30,8 @@ SETTING_NAMES = (
     "FLOWS_DIR",
     "SEND_RATE_PER_SECOND",
     "INSTANCE_COUNT",
+    "SEND_LEASE_SECONDS",
+    "TASK_LEASE_SECONDS",
 )
 TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 

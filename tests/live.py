@@ -7,7 +7,7 @@ import contextlib
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -111,3 +111,51 @@ async def run_cli(cwd: Path, *args: str, timeout: float = 60, **settings: str) -
     _, stderr = await asyncio.wait_for(process.communicate(), timeout)
     assert process.returncode is not None
     return process.returncode, stderr.decode()
+
+
+async def migrated(database_url: str) -> str:
+    """The database upgraded to the newest schema (PostgreSQL is never upgraded at start)."""
+    database = Database(database_url)
+    await database.upgrade()
+    await database.dispose()
+    return database_url
+
+
+def cli_settings(api: FakeBotApi, database_url: str, **extra: str) -> dict[str, str]:
+    return {
+        "TELEGRAM_TOKEN": TEST_TOKEN,
+        "TELEGRAM_API_URL": api.base_url,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": TEST_SECRET_KEY,
+        **extra,
+    }
+
+
+async def eventually(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+async def effects_by_source(database_url: str) -> dict[str, int]:
+    """Outbox rows written per update or task: an update handled twice would show 2."""
+    from sqlalchemy import func, select
+
+    from storage.tables import OutboxMessage
+
+    database = Database(database_url)
+    t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+    try:
+        async with database.engine.connect() as connection:
+            rows = await connection.execute(select(t.source, func.count()).group_by(t.source))
+            return {source: int(n) for source, n in rows.all()}
+    finally:
+        await database.dispose()
+
+
+def backend(database_url: str) -> str:
+    """ "sqlite" or "postgresql", for figures."""
+    return database_url.split(":", 1)[0].split("+", 1)[0]

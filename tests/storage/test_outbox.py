@@ -13,8 +13,14 @@ LEASE = timedelta(seconds=30)
 async def add(db: Database, recipient: str, n: int, source: str = "update:1") -> list[int]:
     async with db.transaction() as uow:
         return [
-            await uow.outbox.add(recipient=recipient, sealed_chat="c", kind="reply",
-                                 sealed_payload=f"p{i}", source=source, now=NOW)
+            await uow.outbox.add(
+                recipient=recipient,
+                sealed_chat="c",
+                kind="reply",
+                sealed_payload=f"p{i}",
+                source=source,
+                now=NOW,
+            )
             for i in range(n)
         ]
 

@@ -118,8 +118,14 @@ async def test_registry_refuses_a_kind_twice() -> None:
 
 async def _many_tasks(db: Database, count: int, clock: ManualClock) -> None:
     rows = [
-        {"kind": "test.say", "due_at": clock.now(), "payload": "{}", "status": "pending",
-         "attempts": 0, "created_at": clock.now()}
+        {
+            "kind": "test.say",
+            "due_at": clock.now(),
+            "payload": "{}",
+            "status": "pending",
+            "attempts": 0,
+            "created_at": clock.now(),
+        }
         for _ in range(count)
     ]
     async with db.engine.begin() as connection:
