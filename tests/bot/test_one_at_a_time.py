@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from itertools import pairwise
 from typing import Any
 
 import aiohttp
@@ -87,7 +88,7 @@ async def test_interleaved_updates_of_one_parent_on_two_instances(
     mine = sorted((row for row in log if row[1] == parent.id), key=lambda row: row[3])
     assert [row[0] for row in mine] == [700 + n for n in range(len(languages))]  # in order
     assert {row[2] for row in mine} == {"A", "B"}  # both instances took part
-    overlaps = [b for a, b in zip(mine, mine[1:], strict=False) if b[3] < a[4]]
+    overlaps = [b for a, b in pairwise(mine) if b[3] < a[4]]
     assert overlaps == []  # one at a time
     [theirs] = [row for row in log if row[1] == other.id]
     assert any(row[3] < theirs[4] and theirs[3] < row[4] for row in mine)  # concurrent

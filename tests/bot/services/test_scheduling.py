@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from itertools import pairwise
 
 from sqlalchemy import func, insert, select
 
@@ -79,7 +80,7 @@ async def test_a_failing_task_is_retried_with_backoff_then_failed(database: Data
         clock.advance(timedelta(seconds=30))
     async with database.transaction() as uow:
         assert await uow.tasks.counts() == {"failed": 1}
-    gaps = [b - a for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(attempts)]
     assert len(attempts) == 3 and gaps[1] > gaps[0]  # backoff grows
     assert await effects_per_task(database) == {}  # failed runs left no effects
 
