@@ -1,4 +1,4 @@
-"""The command line: run, shell, db upgrade, i18n compile."""
+"""The command line: run, shell, db upgrade, i18n compile, settings check."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import contextlib
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from bot.errors import StartupError
 from bot.i18n import compile_catalogs
 from bot.logs import configure_logging
 from bot.runtime import open_core
+from bot.services.coordinator_settings import SETTINGS_FILE, SettingsFile, SettingsFileError
 from bot.settings import load_settings
 from storage import Database, DatabaseUnavailable
 
@@ -65,6 +67,19 @@ def i18n_compile() -> None:
     print("compiled:", " ".join(compile_catalogs()))
 
 
+def settings_check(folder: str | None) -> int:
+    """Check the coordinator's settings file; every problem on its own line."""
+    path = Path(folder) if folder else load_settings().flows_dir
+    try:
+        SettingsFile(path)
+    except SettingsFileError as error:
+        for problem in error.problems:
+            print(f"{path / SETTINGS_FILE}: {problem}")
+        return 1
+    print(f"{path / SETTINGS_FILE}: ok")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
@@ -78,6 +93,11 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     i18n.add_parser("compile", help="compile locales/*/LC_MESSAGES/messages.po")
+    checks = commands.add_parser("settings", help="the coordinator's settings file")
+    check = checks.add_subparsers(dest="action", required=True).add_parser(
+        "check", help="validate settings.yaml (default: the one in FLOWS_DIR)"
+    )
+    check.add_argument("folder", nargs="?", help="the folder holding settings.yaml")
     return parser
 
 
@@ -104,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "i18n":
             i18n_compile()
             return 0
+        if args.command == "settings":
+            return settings_check(args.folder)
         settings = load_settings()
         command = args.command or ("run" if settings.telegram_token else "shell")
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""

@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from bot.polling import Poller
 from bot.runtime import open_core
-from bot.settings import Settings
+from bot.settings import DEFAULT_FLOWS_DIR, Settings
 from bot.telegram import TelegramBot
 from bot.web import serve_webhook
 from storage import Database
@@ -33,7 +33,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def settings_for(api: FakeBotApi, database_url: str, *, webhook: bool = False) -> Settings:
+def settings_for(
+    api: FakeBotApi, database_url: str, *, webhook: bool = False, flows_dir: Path | None = None
+) -> Settings:
     port = free_port()
     return Settings(
         telegram_token=SecretStr(TEST_TOKEN),
@@ -44,6 +46,7 @@ def settings_for(api: FakeBotApi, database_url: str, *, webhook: bool = False) -
         webhook_secret=SecretStr(WEBHOOK_SECRET),
         port=port,
         timezone=ZoneInfo("Europe/Amsterdam"),
+        flows_dir=flows_dir or DEFAULT_FLOWS_DIR,
     )
 
 

@@ -129,6 +129,7 @@ class SettingsFile:
     def __init__(self, folder: Path) -> None:
         self.path = folder / SETTINGS_FILE
         self.current = self._load()
+        self.problems: list[str] = []  # of the last reload; empty when it was taken
         self._mtime = self._stat()
 
     def _stat(self) -> float:
@@ -146,8 +147,10 @@ class SettingsFile:
             self.current = self._load()
         except SettingsFileError as error:
             log.error("settings not reloaded, the last good ones stay: %s", error)
-            return error.problems
+            self.problems = error.problems
+            return self.problems
         log.info("settings reloaded from %s", self.path)
+        self.problems = []
         return []
 
     def reload_if_changed(self) -> list[str]:

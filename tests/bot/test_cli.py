@@ -167,3 +167,28 @@ async def test_db_upgrade_command(postgres_url: str, tmp_path: Path) -> None:
         tmp_path, "db", "upgrade", DATABASE_URL=url, SECRET_KEY=TEST_SECRET_KEY
     )
     assert code == 0, stderr
+
+
+async def test_settings_check_names_each_bad_line(tmp_path: Path) -> None:
+    from bot.settings import DEFAULT_FLOWS_DIR
+
+    shipped = (DEFAULT_FLOWS_DIR / "settings.yaml").read_text(encoding="utf-8")
+    code, _ = await run_cli(tmp_path, "settings", "check", str(DEFAULT_FLOWS_DIR))
+    assert code == 0
+    broken = shipped.replace("closed_cases: 90d", "closed_cases: 3 months")
+    broken = broken.replace("[nl, en, ar, tr]", "[nl, en, so]")
+    (tmp_path / "settings.yaml").write_text(broken, encoding="utf-8")
+    process = await start_cli(tmp_path, "settings", "check", str(tmp_path))
+    stdout, _ = await process.communicate()
+    lines = stdout.decode().splitlines()
+    assert process.returncode == 1 and len(lines) == 2
+    assert "(languages): no catalog for so" in lines[0]
+    assert "(retention.closed_cases): write a duration" in lines[1]
+
+
+async def test_bad_settings_file_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / "settings.yaml").write_text("version: 1\nlanguages: [nl]\n", encoding="utf-8")
+    code, stderr = await run_cli(tmp_path, "shell", FLOWS_DIR=str(tmp_path))
+    assert code == 2
+    assert_one_line(stderr, "The settings file is invalid")
+    assert "(organisation): Field required" in stderr
