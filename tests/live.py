@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
@@ -19,7 +20,7 @@ from bot.settings import DEFAULT_FLOWS_DIR, Settings
 from bot.telegram import TelegramBot
 from bot.web import serve_webhook
 from storage import Database
-from tests.botapi import FakeBotApi
+from tests.botapi import FakeBotApi, FakeUser
 from tests.conftest import SETTING_NAMES, TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,10 +28,18 @@ TEST_TOKEN = "123456:TEST-token_for-the-local-api"
 WEBHOOK_SECRET = "hook-secret_123"
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A free port, never the same twice in one run (the kernel may offer one again)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def settings_for(
@@ -162,3 +171,17 @@ async def effects_by_source(database_url: str) -> dict[str, int]:
 def backend(database_url: str) -> str:
     """ "sqlite" or "postgresql", for figures."""
     return database_url.split(":", 1)[0].split("+", 1)[0]
+
+
+def message_update(update_id: int, user: FakeUser, text: str) -> dict[str, Any]:
+    """A private text message from `user`, as Telegram would post it to a webhook."""
+    message: dict[str, Any] = {
+        "message_id": update_id,
+        "date": 1_790_000_000,
+        "chat": {"id": user.id, "type": "private", "first_name": user.user["first_name"]},
+        "from": user.user,
+        "text": text,
+    }
+    if text.startswith("/"):
+        message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+    return {"update_id": update_id, "message": message}

@@ -19,6 +19,7 @@ from tests.live import (
     cli_settings,
     effects_by_source,
     eventually,
+    message_update,
     migrated,
     start_cli,
 )
@@ -155,20 +156,6 @@ async def test_each_update_delivered_three_times_takes_effect_once(
     figures(f"update delivered 3 times incl. across a restart ({backend(url)}): effects 1")
 
 
-def _update(update_id: int, user: FakeUser, text: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_790_000_000,
-            "chat": {"id": user.id, "type": "private", "first_name": user.user["first_name"]},
-            "from": user.user,
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
-        },
-    }
-
-
 async def test_two_instances_on_postgres_take_a_triple_delivery_once(
     api: FakeBotApi, postgres_url: str, tmp_path: Path, figures: Callable[[str], None]
 ) -> None:
@@ -197,7 +184,7 @@ async def test_two_instances_on_postgres_take_a_triple_delivery_once(
             )
         )
     parent = api.user(4301, language_code="en")
-    update = _update(900_001, parent, "/help")
+    update = message_update(900_001, parent, "/help")
     headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
     try:
         async with aiohttp.ClientSession() as http:

@@ -14,8 +14,8 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.telegram import TelegramBot
-from tests.botapi import FakeBotApi, FakeUser
-from tests.live import WEBHOOK_SECRET, live_bot, migrated, settings_for
+from tests.botapi import FakeBotApi
+from tests.live import WEBHOOK_SECRET, live_bot, message_update, migrated, settings_for
 
 HOLD_SECONDS = 0.25
 STAGGER_SECONDS = 0.04
@@ -38,19 +38,6 @@ def probe(name: str, log: list[tuple[int, int, str, float, float]]) -> TypeHandl
         log.append((update.update_id, user.id if user else 0, name, started, loop.time()))
 
     return TypeHandler(Update, slow)
-
-
-def text_update(update_id: int, user: FakeUser, text: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_790_000_000,
-            "chat": {"id": user.id, "type": "private", "first_name": "P"},
-            "from": user.user,
-            "text": text,
-        },
-    }
 
 
 async def test_interleaved_updates_of_one_parent_on_two_instances(
@@ -77,9 +64,11 @@ async def test_interleaved_updates_of_one_parent_on_two_instances(
                     return response.status
 
             posts = [
-                post(n, text_update(700 + n, parent, text)) for n, text in enumerate(languages)
+                post(n, message_update(700 + n, parent, text)) for n, text in enumerate(languages)
             ]
-            posts.append(post(1, text_update(800, other, "English")))  # another parent, meanwhile
+            posts.append(
+                post(1, message_update(800, other, "English"))
+            )  # another parent, meanwhile
             statuses = await asyncio.gather(*posts)
         assert set(statuses) == {200}
         await parent.wait_for(2 * len(languages), timeout=30)
