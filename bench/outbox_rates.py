@@ -53,8 +53,9 @@ async def measure(
         )
         running = asyncio.create_task(dispatcher.run())
         started = time.perf_counter()
-        while any(len(u.received) - b < per_chat for u, b in zip(users, before, strict=True)):
-            await asyncio.sleep(0.01)  # noqa: ASYNC110 (polling the fake is the measurement)
+        pairs = list(zip(users, before, strict=True))
+        while any(len(u.received) - b < per_chat for u, b in pairs):  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
         elapsed = time.perf_counter() - started
         dispatcher.stop()
         await running
