@@ -15,17 +15,17 @@ from bot.i18n import compile_catalogs
 from bot.logs import configure_logging
 from bot.runtime import open_core
 from bot.services.coordinator_settings import SETTINGS_FILE, SettingsFile, SettingsFileError
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from storage import Database, DatabaseUnavailable
 
 
-async def run() -> None:
+async def run(settings: Settings) -> None:
     """Go live: polling without WEBHOOK_URL, the webhook server with it."""
+    # Imported here: the terminal chat and the other commands need no Telegram stack.
     from bot.polling import Poller
     from bot.telegram import TelegramBot
     from bot.web import serve_webhook
 
-    settings = load_settings()
     core = await open_core(settings)
     telegram = None
     try:
@@ -41,18 +41,17 @@ async def run() -> None:
         await core.close()
 
 
-async def shell() -> None:
+async def shell(settings: Settings) -> None:
     from bot.shell import run_shell
 
-    core = await open_core(load_settings())
+    core = await open_core(settings)
     try:
         await run_shell(core)
     finally:
         await core.close()
 
 
-async def db_upgrade() -> None:
-    settings = load_settings()
+async def db_upgrade(settings: Settings) -> None:
     database = Database(settings.database_url)
     try:
         await database.upgrade()
@@ -108,14 +107,14 @@ def _terminate_on_sigterm() -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
 
-async def _main_async(command: str, action: str | None) -> None:
+async def _main_async(command: str, settings: Settings) -> None:
     _terminate_on_sigterm()
     if command == "run":
-        await run()
+        await run(settings)
     elif command == "shell":
-        await shell()
-    elif command == "db" and action == "upgrade":
-        await db_upgrade()
+        await shell(settings)
+    elif command == "db":
+        await db_upgrade(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         level = logging.WARNING if command == "shell" else logging.INFO
         configure_logging([token, settings.secret_key.get_secret_value()], level)
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-            asyncio.run(_main_async(command, getattr(args, "action", None)))
+            asyncio.run(_main_async(command, settings))
     except StartupError as error:
         print(f"tussenin: {error}", file=sys.stderr)
         return 2
