@@ -1,4 +1,4 @@
-"""The command line: run, shell, db upgrade, i18n compile, settings check."""
+"""The command line: run, shell, db, i18n, flows, settings."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import sys
 from pathlib import Path
 
 from bot.errors import StartupError
-from bot.i18n import compile_catalogs
+from bot.i18n import LOCALES_DIR, compile_catalogs, extract_template, update_catalogs
 from bot.logs import configure_logging
 from bot.runtime import open_core
 from bot.services.coordinator_settings import SETTINGS_FILE, SettingsFile, SettingsFileError
+from bot.services.languages import LANGUAGES
 from bot.settings import Settings, load_settings
 from storage import Database, DatabaseUnavailable
 
@@ -66,6 +67,60 @@ def i18n_compile() -> None:
     print("compiled:", " ".join(compile_catalogs()))
 
 
+def flows_check(folder: str | None) -> int:
+    """Every problem of the flows with file, node and reason; non-zero on errors."""
+    from flows.library import check_folder
+    from flows.problems import ERROR
+
+    settings = load_settings()
+    path = Path(folder) if folder else settings.flows_dir
+    languages = SettingsFile(settings.flows_dir).current.languages
+    flows, _, problems = check_folder(path, LOCALES_DIR, languages)
+    for problem in problems:
+        print(problem)
+    errors = sum(p.level == ERROR for p in problems)
+    print(f"{len(flows)} flows, {errors} errors, {len(problems) - errors} warnings")
+    return 1 if errors else 0
+
+
+def flows_reload() -> int:
+    """After editing flows: merge their texts into the catalogs, compile, check.
+
+    Running bots notice the changed files within a second; a version with errors is refused
+    and the last good one keeps serving."""
+    extract_template()
+    update_catalogs(list(LANGUAGES))
+    compile_catalogs()
+    return flows_check(None)
+
+
+def i18n_status() -> int:
+    from bot.catalog_checks import coverage, read_catalog, reviewed
+    from flows.library import read_flows
+
+    flows, _ = read_flows(load_settings().flows_dir)
+    for code in LANGUAGES:
+        catalog = read_catalog(code)
+        done, total = coverage(catalog)
+        per_flow = []
+        for flow in flows:
+            f_done, f_total = coverage(catalog, f"{flow.name}:")
+            per_flow.append(f"{flow.name} {100 * f_done // max(f_total, 1)}%")
+        review = "reviewed by a native speaker" if reviewed(catalog) else "not reviewed yet"
+        print(f"{code:4} {100 * done // max(total, 1):3}%  {review:28}  {', '.join(per_flow)}")
+    return 0
+
+
+def i18n_check() -> int:
+    from bot.catalog_checks import check_catalog, read_catalog
+
+    problems = [p for code in LANGUAGES for p in check_catalog(code, read_catalog(code))]
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
 def settings_check(folder: str | None) -> int:
     """Check the coordinator's settings file; every problem on its own line."""
     path = Path(folder) if folder else load_settings().flows_dir
@@ -92,6 +147,15 @@ def _parser() -> argparse.ArgumentParser:
         dest="action", required=True
     )
     i18n.add_parser("compile", help="compile locales/*/LC_MESSAGES/messages.po")
+    i18n.add_parser("update", help="extract all texts and merge them into every catalog")
+    i18n.add_parser("status", help="coverage per language and per flow, and reviews")
+    i18n.add_parser("check", help="script, numbers, commands and placeholders of translations")
+    flows = commands.add_parser("flows", help="the coordinator's flows").add_subparsers(
+        dest="action", required=True
+    )
+    flows_check_parser = flows.add_parser("check", help="validate the flows (default FLOWS_DIR)")
+    flows_check_parser.add_argument("folder", nargs="?", help="a folder of flow files")
+    flows.add_parser("reload", help="merge edited flow texts into the catalogs, compile, check")
     checks = commands.add_parser("settings", help="the coordinator's settings file")
     check = checks.add_subparsers(dest="action", required=True).add_parser(
         "check", help="validate settings.yaml (default: the one in FLOWS_DIR)"
@@ -121,8 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "i18n":
-            i18n_compile()
+            if args.action == "compile":
+                i18n_compile()
+            elif args.action == "update":
+                extract_template()
+                update_catalogs(list(LANGUAGES))
+            elif args.action == "status":
+                return i18n_status()
+            elif args.action == "check":
+                return i18n_check()
             return 0
+        if args.command == "flows":
+            return flows_check(args.folder) if args.action == "check" else flows_reload()
         if args.command == "settings":
             return settings_check(args.folder)
         settings = load_settings()

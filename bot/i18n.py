@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from bot.errors import StartupError
 from bot.services.languages import FALLBACK_LANGUAGE, LANGUAGES
@@ -48,6 +48,9 @@ class Translator:
     def gettext(self, message: str) -> str:
         return self._translations.gettext(message)
 
+    def pgettext(self, context: str, message: str) -> str:
+        return self._translations.pgettext(context, message)
+
 
 class Catalogs:
     """Loaded catalogs for the enabled languages; a missing or stale one stops start-up."""
@@ -86,3 +89,85 @@ def directed(text: str, rtl: bool) -> str:
     if not rtl:
         return text
     return "\n".join(RLM + line if line else line for line in text.split("\n"))
+
+
+ROOT = LOCALES_DIR.parent
+TEMPLATE = LOCALES_DIR / f"{DOMAIN}.pot"
+REVIEW_MARK = "Reviewed by a native speaker:"
+# Where Babel's defaults are wrong or missing (CLDR: ti "one: n = 0..1"; rif: no CLDR data).
+PLURAL_FORMS = {
+    "ti": "nplurals=2; plural=(n > 1);",
+    "rif": "nplurals=2; plural=(n != 1);",
+}
+
+
+def extract_template() -> None:
+    """Every gettext string of the code and every flow text, into messages.pot."""
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-k",
+            "N_",
+            "-k",
+            "NP_:1c,2",
+            "--no-location",
+            "--sort-output",
+            "--project",
+            "Tussen In bot",
+            "--copyright-holder",
+            "Tussen In",
+            "-o",
+            str(TEMPLATE),
+            str(ROOT),
+        ]
+    )
+
+
+def update_catalogs(languages: list[str], locales_dir: Path = LOCALES_DIR) -> None:
+    """Merge the template into each catalog: an edited text keeps its old translation, fuzzy."""
+    with TEMPLATE.open("rb") as handle:
+        template = read_po(handle)
+    for code in languages:
+        path = locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if path.exists():
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=_locale(code))
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            catalog = read_po(TEMPLATE.open("rb"), locale=_locale(code))
+            catalog.header_comment = f"# Tussen In bot — {code}\n# {REVIEW_MARK} no"
+        catalog.update(template, update_header_comment=False)
+        if code in PLURAL_FORMS:
+            # Babel offers no setter; its header writer reads these two attributes.
+            catalog._num_plurals, catalog._plural_expr = _plural(PLURAL_FORMS[code])  # type: ignore[assignment]
+        with path.open("wb") as handle:
+            write_po(
+                handle,
+                catalog,
+                width=100,
+                sort_output=True,
+                omit_header=False,
+                include_previous=False,
+            )
+
+
+def _locale(code: str) -> str | None:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return None
+    return code
+
+
+def _plural(forms: str) -> tuple[int, str]:
+    count = int(forms.split("nplurals=")[1].split(";")[0])
+    expression = forms.split("plural=")[1].rstrip(";")
+    return count, expression

@@ -9,14 +9,19 @@ from dataclasses import dataclass
 
 from bot.errors import StartupError
 from bot.i18n import Catalogs
+from bot.services.buttons import ButtonTokens
 from bot.services.clock import Clock, SystemClock
+from bot.services.conversations import Conversations
 from bot.services.coordinator_settings import SettingsFile, SettingsFileError
+from bot.services.flow_library import FlowLibrary
+from bot.services.flow_tasks import register_flow_tasks
 from bot.services.languages import LANGUAGES
 from bot.services.maintenance import register_maintenance
 from bot.services.privacy import IdentityVault
 from bot.services.reception import Reception
 from bot.services.scheduling import TaskRegistry
 from bot.settings import Settings
+from flows.problems import FlowError
 from storage import Database, DatabaseUnavailable
 from storage.migrations import is_current
 
@@ -37,6 +42,7 @@ class Core:
     catalogs: Catalogs
     coordinator: SettingsFile
     tasks: TaskRegistry
+    flows: FlowLibrary
     reception: Reception
 
     async def close(self) -> None:
@@ -71,13 +77,28 @@ async def open_database(settings: Settings) -> Database:
     return database
 
 
+def load_flows(settings: Settings, coordinator: SettingsFile) -> FlowLibrary:
+    rtl = frozenset(code for code, language in LANGUAGES.items() if language.rtl)
+    try:
+        return FlowLibrary(settings.flows_dir, lambda: coordinator.current.languages, rtl)
+    except FlowError as error:
+        first = error.problems[0]
+        more = f" (and {len(error.problems) - 1} more: run `python -m bot flows check`)"
+        raise StartupError(
+            f"The flows are invalid: {first}{more if len(error.problems) > 1 else ''}"
+        ) from None
+
+
 async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     coordinator = load_coordinator_settings(settings)
     catalogs = Catalogs(list(LANGUAGES))
+    library = load_flows(settings, coordinator)
     database = await open_database(settings)
     vault = IdentityVault(settings.secret_key.get_secret_value())
+    conversations = Conversations(vault, library, ButtonTokens(vault.key("buttons")))
     tasks = TaskRegistry()
     register_maintenance(tasks, coordinator)
+    register_flow_tasks(tasks, conversations, vault)
     return Core(
         settings=settings,
         database=database,
@@ -86,5 +107,6 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
         catalogs=catalogs,
         coordinator=coordinator,
         tasks=tasks,
-        reception=Reception(vault, catalogs, lambda: coordinator.current.languages),
+        flows=library,
+        reception=Reception(vault, catalogs, lambda: coordinator.current.languages, conversations),
     )

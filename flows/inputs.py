@@ -26,9 +26,18 @@ class Pick:
 
 @dataclass(frozen=True)
 class Media:
-    """Something other than text (voice, photo, document…); `kind` names it."""
+    """Something other than text (voice, photo, document…); `kind` names it, `ref` is the
+    channel's reference to the file (kept only where a flow saves it)."""
 
     kind: str
+    ref: str | None = None
 
 
-Input = Command | Text | Pick | Media
+@dataclass(frozen=True)
+class Timeout:
+    """Nobody answered the question numbered `step` in time."""
+
+    step: int
+
+
+Input = Command | Text | Pick | Media | Timeout

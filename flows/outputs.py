@@ -18,6 +18,8 @@ class Reply:
     text: str
     choices: tuple[tuple[Choice, ...], ...] = field(default=())
     rtl: bool = False
+    silent: bool = False  # no sound or vibration: check-ins on a phone others may see
+    leave_no_trace: bool = False  # sent after /forget: its receipt may not point to anyone
 
     @property
     def all_choices(self) -> list[Choice]:

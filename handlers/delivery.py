@@ -135,6 +135,7 @@ class OutboxDispatcher:
                         parcel.chat_id,
                         render_text(parcel.reply),
                         reply_markup=render_markup(parcel.reply),
+                        disable_notification=parcel.reply.silent,
                     )
             elif parcel.kind == ANSWER_CALLBACK:
                 await self._bot.answer_callback_query(parcel.callback_id or "")

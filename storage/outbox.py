@@ -93,8 +93,10 @@ class OutboxRepository:
         return [_item(row) for row in rows]
 
     async def mark_sent(self, message_id: int, owner: str, now: datetime) -> None:
-        """Sent: the content is erased at once; the row stays as a receipt until purged."""
-        await self._finish(message_id, owner, status=SENT, sent_at=now, sealed_payload=None)
+        """Sent: content and chat are erased at once; the row stays as a receipt until purged."""
+        await self._finish(
+            message_id, owner, status=SENT, sent_at=now, sealed_payload=None, sealed_chat=""
+        )
 
     async def retry_at(self, message_id: int, owner: str, due: datetime, error: str) -> None:
         await self._finish(
@@ -119,6 +121,14 @@ class OutboxRepository:
                 lease_owner=None,
                 last_error=reason[:ERROR_LENGTH],
             )
+        )
+        return affected_rows(result)
+
+    async def delete_recipient(self, recipient: str) -> int:
+        """Erase every message and receipt of a recipient (after /forget)."""
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            OutboxMessage.__table__.delete().where(t.recipient == recipient)  # type: ignore[attr-defined]
         )
         return affected_rows(result)
 

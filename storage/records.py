@@ -36,3 +36,26 @@ class Task:
     subject: str | None
     payload: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class ConversationRecord:
+    parent_id: int
+    version: str
+    flow: str
+    node: str
+    step: int
+    sealed_results: str
+    finished: bool
+
+
+@dataclass(frozen=True)
+class CaseRequest:
+    id: int
+    parent_id: int
+    topic: str | None
+    language: str
+    urgent: bool
+    sealed_answers: str
+    status: str
+    created_at: datetime

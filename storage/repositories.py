@@ -65,6 +65,19 @@ class ParentRepository:
         )
         return affected_rows(result) > 0
 
+    async def resume(self, parent_id: int, now: datetime) -> None:
+        """The parent wrote again after stopping."""
+        row = await self._session.get(ParentRow, parent_id)
+        if row is not None and row.stopped_at is not None:
+            row.stopped_at, row.updated_at = None, now
+            await self._session.flush()
+
+    async def delete(self, parent_id: int) -> None:
+        row = await self._session.get(ParentRow, parent_id)
+        if row is not None:
+            await self._session.delete(row)
+            await self._session.flush()
+
     async def _row(self, subject_hash: str) -> ParentRow | None:
         result = await self._session.execute(
             select(ParentRow).where(ParentRow.subject_hash == subject_hash)  # type: ignore[arg-type]

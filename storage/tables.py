@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from storage.columns import UTCDateTime
@@ -108,3 +108,50 @@ class ScheduledTask(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(sa_column=_utc())
     finished_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class ConversationRow(SQLModel, table=True):
+    """Where a parent is in a flow; the answers are sealed. One per parent."""
+
+    __tablename__ = "conversation"
+
+    parent_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("parent.id", ondelete="CASCADE"), primary_key=True)
+    )
+    version: str = Field(max_length=32)
+    flow: str = Field(max_length=32)
+    node: str = Field(max_length=32)
+    step: int = 0
+    sealed_results: str = Field(sa_column=Column(Text, nullable=False))
+    finished: bool = False
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class FlowVersionRow(SQLModel, table=True):
+    """A loaded set of flows with its translations, by content hash: conversations that
+    started on it finish on it."""
+
+    __tablename__ = "flow_version"
+
+    version: str = Field(primary_key=True, max_length=32)
+    snapshot: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class CaseRequestRow(SQLModel, table=True):
+    """A parent's consented request for a vertrouwenspersoon (the handoff; #5 acts on it)."""
+
+    __tablename__ = "case_request"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    parent_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("parent.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    topic: str | None = Field(default=None, max_length=32)
+    language: str = Field(max_length=8)
+    urgent: bool = False
+    sealed_answers: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=_utc())

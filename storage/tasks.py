@@ -139,6 +139,14 @@ class TaskRepository:
         )
         return affected_rows(result)
 
+    async def delete_subject(self, subject: str) -> int:
+        """Erase every task of a subject, done or not (after /forget)."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            ScheduledTask.__table__.delete().where(t.subject == subject)  # type: ignore[attr-defined]
+        )
+        return affected_rows(result)
+
     async def purge_finished(self, before: datetime) -> int:
         t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
         result = await self._session.execute(

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.conversations import (
+    CaseRequests,
+    ConversationRepository,
+    FlowVersions,
+    erase_parent_rows,
+)
 from storage.outbox import OutboxRepository
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
 from storage.tasks import TaskRepository
@@ -17,3 +25,13 @@ class UnitOfWork:
         self.bot_facts = BotFacts(session)
         self.outbox = OutboxRepository(session)
         self.tasks = TaskRepository(session)
+        self.conversations = ConversationRepository(session)
+        self.flow_versions = FlowVersions(session)
+        self.case_requests = CaseRequests(session)
+
+    async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
+        """/forget: every row tied to the parent goes, and everything scheduled for them."""
+        await erase_parent_rows(self._session, parent_id)
+        await self.tasks.delete_subject(subject_hash)
+        await self.outbox.delete_recipient(subject_hash)
+        await self.parents.delete(parent_id)

@@ -22,6 +22,11 @@ LANGUAGES: dict[str, Language] = {
         Language("en", "English"),
         Language("ar", "العربية", rtl=True),
         Language("tr", "Türkçe"),
+        Language("pl", "Polski"),
+        Language("uk", "Українська"),
+        Language("so", "Soomaali"),
+        Language("ti", "ትግርኛ"),
+        Language("rif", "Tarifit"),  # Tamazight of the Rif, in Latin script
     )
 }
 
@@ -30,5 +35,6 @@ def from_telegram_code(language_code: str | None, enabled: list[str]) -> str | N
     """Map an IETF tag from a Telegram client ("en-GB", "ar") onto an enabled language."""
     if not language_code:
         return None
+    # Telegram's apps never send so, ti or rif: those parents choose in the picker.
     primary = language_code.replace("_", "-").split("-", 1)[0].lower()
     return primary if primary in enabled else None

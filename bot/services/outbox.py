@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ def _payload(envelope: Envelope) -> dict[str, Any]:
         return {
             "text": reply.text,
             "rtl": reply.rtl,
+            "silent": reply.silent,
             "choices": [[[c.label, c.action] for c in row] for row in reply.choices],
         }
     if envelope.callback_id is not None:
@@ -54,8 +56,9 @@ class Outbox:
     async def stage(self, uow: UnitOfWork, turn: Turn) -> None:
         """Write the turn's messages in its own transaction, in order."""
         for envelope in turn.outbox:
+            unlinked = envelope.reply is not None and envelope.reply.leave_no_trace
             await uow.outbox.add(
-                recipient=self.recipient(envelope.chat_id),
+                recipient=secrets.token_hex(32) if unlinked else self.recipient(envelope.chat_id),
                 sealed_chat=self._vault.seal(envelope.chat_id),
                 kind=envelope.kind,
                 sealed_payload=self._vault.seal(json.dumps(_payload(envelope))),
@@ -70,7 +73,12 @@ class Outbox:
             choices = tuple(
                 tuple(Choice(label, action) for label, action in row) for row in payload["choices"]
             )
-            reply = Reply(text=payload["text"], choices=choices, rtl=payload["rtl"])
+            reply = Reply(
+                text=payload["text"],
+                choices=choices,
+                rtl=payload["rtl"],
+                silent=payload.get("silent", False),
+            )
         return Parcel(
             id=item.id,
             recipient=item.recipient,

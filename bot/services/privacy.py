@@ -21,8 +21,13 @@ class IdentityVault:
     """Turns a channel's user id into a lookup hash, and seals and opens chat ids."""
 
     def __init__(self, secret_key: str) -> None:
+        self._secret_key = secret_key
         self._hash_key = _derive(secret_key, b"tussenin/subject-hash/v1")
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"tussenin/seal/v1")))
+
+    def key(self, purpose: str) -> bytes:
+        """A key of its own for another use (button tokens, …), derived from SECRET_KEY."""
+        return _derive(self._secret_key, f"tussenin/{purpose}/v1".encode())
 
     def subject_hash(self, channel: str, external_id: int | str) -> str:
         message = f"{channel}:{external_id}".encode()

@@ -1,24 +1,37 @@
-"""The first behaviour: welcome a parent, let them pick a language, remember it."""
+"""A parent's entry point: language, the parent's own controls, and the conversation.
+
+Controls work at any moment, as commands (Latin, as Telegram requires) and as plain words
+in the parent's language: /stop, /forget, /start, /language, /help.
+"""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
+from bot.services.conversations import MENU, Conversations
 from bot.services.languages import LANGUAGES
 from bot.services.privacy import IdentityVault
+from flows.answers import normalise
 from flows.inputs import Command, Input, Media, Pick, Text
 from flows.outputs import Choice, Reply
+from flows.texts import NP_
 from storage import Parent, UnitOfWork
 
 LANGUAGE_ACTION = "lang:"
+FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
 PRESELECTED_MARK = "✓ "
-DIRECTION_MARKS = dict.fromkeys(
-    map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-)
+CONTROLS = ("stop", "forget", "start", "language", "help")
+# Plain words that work like the commands; translators give each language's words, "|" apart.
+CONTROL_WORDS = {
+    "stop": NP_("control words", "stop|pause"),
+    "forget": NP_("control words", "forget|erase"),
+    "start": NP_("control words", "start|restart|menu"),
+    "language": NP_("control words", "language"),
+    "help": NP_("control words", "help"),
+}
 
 
 @dataclass(frozen=True)
@@ -29,17 +42,18 @@ class Subject:
     external_id: int | str
 
 
-def normalise_label(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(DIRECTION_MARKS).casefold().strip()
-
-
 class Reception:
     def __init__(
-        self, vault: IdentityVault, catalogs: Catalogs, enabled: Callable[[], list[str]]
+        self,
+        vault: IdentityVault,
+        catalogs: Catalogs,
+        enabled: Callable[[], list[str]],
+        conversations: Conversations,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._enabled = enabled  # the coordinator's current choice, which may be reloaded
+        self.conversations = conversations
 
     @property
     def languages(self) -> list[str]:
@@ -54,49 +68,121 @@ class Reception:
         language_hint: str | None = None,
     ) -> list[Reply]:
         """Answer one input of a parent; `language_hint` is the client's language, if known."""
+        key = self._vault.subject_hash(subject.channel, subject.external_id)
         parent = await uow.parents.get_or_create(
-            subject.channel,
-            self._vault.subject_hash(subject.channel, subject.external_id),
-            self._vault.seal(subject.external_id),
-            now,
+            subject.channel, key, self._vault.seal(subject.external_id), now
         )
         preferred = parent.language or language_hint or None
-        match incoming:
-            case Command("start") if parent.language is None:
-                return [self._picker(preferred)]
-            case Command("start"):
-                return [self._greeting(parent.language)]
-            case Command("language"):
-                return [self._picker(preferred)]
-            case Command("help"):
-                return [self._help(preferred)]
-            case Command():
-                return [self._unknown_command(preferred)]
-            case Pick(action) if action.startswith(LANGUAGE_ACTION):
-                code = action.removeprefix(LANGUAGE_ACTION)
-                return await self._choose(uow, parent, code, preferred, now)
-            case Pick():
-                t = self._t(preferred)
-                return [
-                    self._say(t, t.gettext("That button no longer works.")),
-                    self._help(preferred),
-                ]
-            case Text(text):
-                return await self._text(uow, parent, text, preferred, now)
-            case Media():
-                t = self._t(preferred)
+        t = self._t(preferred)
+        control = self._control(incoming, t)
+        if parent.stopped_at is not None and control != "stop":
+            await uow.parents.resume(parent.id, now)  # they wrote again
+        match control, incoming:
+            case "stop", _:
+                await uow.parents.mark_stopped(key, now)
+                await uow.tasks.cancel_subject(key, now)
                 return [
                     self._say(
                         t,
                         t.gettext(
-                            "For now I can only read written messages. You are welcome to write."
+                            "We will not send you any more messages. "
+                            "Whenever you write again, we carry on."
                         ),
                     )
                 ]
+            case "forget", _:
+                return [self._forget_question(t)]
+            case "language", _:
+                return [self._picker(preferred)]
+            case "help", _:
+                return [self._help(t)]
+            case "start", _ if parent.language is None:
+                return [self._picker(preferred)]
+            case "start", _:
+                return await self.conversations.begin(uow, parent, key, now)
+            case None, Command():
+                return [
+                    self._say(
+                        t,
+                        t.gettext(
+                            "I don't know that command. Use /help to see what you can do here."
+                        ),
+                    )
+                ]
+            case None, Pick(action):
+                return await self._pick(uow, parent, key, action, preferred, now)
+            case None, Text(text) if parent.language is None:
+                # The pre-selected language is taken when a parent writes instead of choosing.
+                chosen = self._typed_language(text) or self._t(preferred).code
+                return await self._choose(uow, parent, key, chosen, preferred, now)
+            case None, Text(text) if (typed := self._typed_language(text)) is not None:
+                return await self._choose(uow, parent, key, typed, preferred, now)
+            case None, (Text() | Media()):
+                replies = await self.conversations.answer(uow, parent, key, incoming, now)
+                if replies is None:
+                    return await self.conversations.begin(uow, parent, key, now, node=MENU)
+                return replies
         raise TypeError(f"unknown input {type(incoming).__name__}")
 
+    def _control(self, incoming: Input, t: Translator) -> str | None:
+        if isinstance(incoming, Command):
+            return incoming.name if incoming.name in CONTROLS else None
+        if isinstance(incoming, Text):
+            typed = normalise(incoming.text)
+            for control, words in CONTROL_WORDS.items():
+                local = t.pgettext("control words", words).split("|")
+                if typed in {normalise(w) for w in [*local, *words.split("|")]}:
+                    return control
+        return None
+
+    async def _pick(
+        self,
+        uow: UnitOfWork,
+        parent: Parent,
+        key: str,
+        action: str,
+        preferred: str | None,
+        now: datetime,
+    ) -> list[Reply]:
+        t = self._t(preferred)
+        if action.startswith(LANGUAGE_ACTION):
+            code = action.removeprefix(LANGUAGE_ACTION)
+            return await self._choose(uow, parent, key, code, preferred, now)
+        if action == FORGET_YES:
+            await uow.erase_parent(parent.id, key, now)
+            return [
+                Reply(
+                    text=t.gettext(
+                        "Everything has been erased. You can also delete this chat: "
+                        "press and hold it in your chat list and choose Delete."
+                    ),
+                    rtl=t.rtl,
+                    leave_no_trace=True,
+                )
+            ]
+        if action == FORGET_NO:
+            return [self._say(t, t.gettext("Nothing has been erased."))]
+        status, replies = await self.conversations.press(uow, parent, key, action, now)
+        if status == "ok":
+            return replies
+        if not replies:  # nothing running: back to the menu
+            replies = await self.conversations.begin(uow, parent, key, now, node=MENU)
+        if status == "stale":
+            note = t.gettext(
+                "That button belongs to an earlier question. This is where we are now:"
+            )
+        else:
+            note = t.gettext("That button no longer works.")
+        return [self._say(t, note), *replies]
+
     async def _choose(
-        self, uow: UnitOfWork, parent: Parent, code: str, preferred: str | None, now: datetime
+        self,
+        uow: UnitOfWork,
+        parent: Parent,
+        key: str,
+        code: str,
+        preferred: str | None,
+        now: datetime,
     ) -> list[Reply]:
         if code not in self.languages:
             t = self._t(preferred)
@@ -105,30 +191,18 @@ class Reception:
                 self._picker(preferred),
             ]
         await uow.parents.set_language(parent.id, code, now)
+        chosen = await uow.parents.find(key)
+        assert chosen is not None
         t = self._t(code)
         confirm = t.gettext("Fine, we will write in English. You can change this with /language.")
-        return [self._say(t, confirm), self._greeting(code)]
+        return [self._say(t, confirm), *await self.conversations.begin(uow, chosen, key, now)]
 
-    async def _text(
-        self, uow: UnitOfWork, parent: Parent, text: str, preferred: str | None, now: datetime
-    ) -> list[Reply]:
-        typed = normalise_label(text).removeprefix(normalise_label(PRESELECTED_MARK))
+    def _typed_language(self, text: str) -> str | None:
+        typed = normalise(text).removeprefix(normalise(PRESELECTED_MARK))
         for code in self.languages:
-            if typed == normalise_label(LANGUAGES[code].native_name):
-                return await self._choose(uow, parent, code, preferred, now)
-        if parent.language is None:
-            # The pre-selected language is taken when a parent writes instead of choosing.
-            return await self._choose(uow, parent, self._t(preferred).code, preferred, now)
-        t = self._t(parent.language)
-        return [
-            self._say(
-                t,
-                t.gettext(
-                    "Thank you for writing. I cannot pass questions on to a person yet. "
-                    "Use /help to see what you can do here."
-                ),
-            )
-        ]
+            if typed == normalise(LANGUAGES[code].native_name):
+                return code
+        return None
 
     def _picker(self, preselected: str | None) -> Reply:
         t = self._t(preselected)
@@ -144,35 +218,30 @@ class Reception:
         text = t.gettext("Which language would you like? You can change it later with /language.")
         return Reply(text=text, choices=rows, rtl=t.rtl)
 
-    def _greeting(self, code: str | None) -> Reply:
-        t = self._t(code)
-        return self._say(
-            t,
-            t.gettext(
-                "Welcome to Tussen In. Here you can ask questions about your children and your "
-                "family, in your own language.\n\n"
-                "We don't ask your name. Nothing is passed on unless you say so. "
-                "You can stop at any moment.\n\n"
-                "Use /help to see what you can do here."
+    def _forget_question(self, t: Translator) -> Reply:
+        return Reply(
+            text=t.gettext(
+                "Shall we erase everything we have stored for this chat? Your answers and any "
+                "question you passed on will be deleted. This cannot be undone."
             ),
+            choices=(
+                (Choice(t.gettext("Yes, erase everything"), FORGET_YES),),
+                (Choice(t.gettext("No, keep it"), FORGET_NO),),
+            ),
+            rtl=t.rtl,
         )
 
-    def _help(self, code: str | None) -> Reply:
-        t = self._t(code)
+    def _help(self, t: Translator) -> Reply:
         return self._say(
             t,
             t.gettext(
                 "What you can do here:\n"
                 "/start – begin again\n"
                 "/language – choose another language\n"
+                "/stop – no more messages until you write again\n"
+                "/forget – erase everything\n"
                 "/help – this overview"
             ),
-        )
-
-    def _unknown_command(self, code: str | None) -> Reply:
-        t = self._t(code)
-        return self._say(
-            t, t.gettext("I don't know that command. Use /help to see what you can do here.")
         )
 
     def _t(self, code: str | None) -> Translator:

@@ -1,0 +1,182 @@
+"""Running a parent's conversation through the flow engine and carrying out its effects."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from bot.services.buttons import ButtonTokens
+from bot.services.flow_library import FlowLibrary
+from bot.services.privacy import IdentityVault
+from flows import engine
+from flows.effects import OpenCase, ScheduleFollowUp, ScheduleNoResponse, SetLanguage
+from flows.flowset import FlowSet
+from flows.inputs import Input, Pick, Timeout
+from flows.outputs import Choice, Reply
+from storage import Parent, UnitOfWork
+from storage.records import ConversationRecord
+
+NO_RESPONSE = "flow.no_response"
+FOLLOW_UP = "flow.follow_up"
+WELCOME, MENU = "welcome", "menu"
+
+
+class Conversations:
+    def __init__(self, vault: IdentityVault, library: FlowLibrary, tokens: ButtonTokens) -> None:
+        self._vault = vault
+        self.library = library
+        self._tokens = tokens
+
+    async def begin(
+        self,
+        uow: UnitOfWork,
+        parent: Parent,
+        subject: str,
+        now: datetime,
+        flow: str = WELCOME,
+        node: str | None = None,
+    ) -> list[Reply]:
+        flows = self.library.current
+        await self.library.remember_current(uow, now)
+        previous = await uow.conversations.get(parent.id)
+        step = previous.step if previous else 0  # old keyboards stay old
+        lang = parent.language or "nl"
+        outcome = engine.begin(flows, flow, lang, now, node=node, step=step)
+        return await self._settle(uow, parent, subject, flows, outcome, now)
+
+    async def answer(
+        self, uow: UnitOfWork, parent: Parent, subject: str, incoming: Input, now: datetime
+    ) -> list[Reply] | None:
+        """The parent's input to the running conversation; None when none is running."""
+        found = await self._running(uow, parent)
+        if found is None:
+            return None
+        flows, state = found
+        outcome = engine.advance(flows, state, incoming, parent.language or "nl", now)
+        return await self._settle(uow, parent, subject, flows, outcome, now)
+
+    async def press(
+        self, uow: UnitOfWork, parent: Parent, subject: str, token: str, now: datetime
+    ) -> tuple[str, list[Reply]]:
+        """A button: ('ok' | 'stale' | 'forged' | 'none', replies)."""
+        press = self._tokens.read(subject, token)
+        found = await self._running(uow, parent)
+        if press is None:
+            return "forged", self._show(found, parent, subject)
+        if found is None or press.step != found[1].step:
+            return "stale", self._show(found, parent, subject)
+        flows, state = found
+        outcome = engine.advance(flows, state, Pick(str(press.index)), parent.language or "nl", now)
+        return "ok", await self._settle(uow, parent, subject, flows, outcome, now)
+
+    async def wake(
+        self, uow: UnitOfWork, parent: Parent, subject: str, step: int, now: datetime
+    ) -> list[Reply]:
+        found = await self._running(uow, parent)
+        if found is None:
+            return []
+        flows, state = found
+        outcome = engine.advance(flows, state, Timeout(step), parent.language or "nl", now)
+        return await self._settle(uow, parent, subject, flows, outcome, now)
+
+    def _show(
+        self, found: tuple[FlowSet, engine.Conversation] | None, parent: Parent, subject: str
+    ) -> list[Reply]:
+        if found is None:
+            return []
+        flows, state = found
+        return self._signed(engine.show(flows, state, parent.language or "nl"), subject)
+
+    async def _running(
+        self, uow: UnitOfWork, parent: Parent
+    ) -> tuple[FlowSet, engine.Conversation] | None:
+        record = await uow.conversations.get(parent.id)
+        if record is None or record.finished:
+            return None
+        flows = await self.library.version(uow, record.version)
+        if flows is None or record.flow not in flows.flows:
+            return None
+        results = json.loads(self._vault.open(record.sealed_results))
+        state = engine.Conversation(
+            record.version, record.flow, record.node, record.step, results, record.finished
+        )
+        return flows, state
+
+    async def _settle(
+        self,
+        uow: UnitOfWork,
+        parent: Parent,
+        subject: str,
+        flows: FlowSet,
+        outcome: engine.Outcome,
+        now: datetime,
+    ) -> list[Reply]:
+        state = outcome.state
+        await uow.conversations.save(
+            ConversationRecord(
+                parent_id=parent.id,
+                version=state.version,
+                flow=state.flow,
+                node=state.node,
+                step=state.step,
+                finished=state.finished,
+                sealed_results=self._vault.seal(json.dumps(state.results, ensure_ascii=False)),
+            ),
+            now,
+        )
+        for effect in outcome.effects:
+            await self._carry_out(uow, parent, subject, state, effect, now)
+        return self._signed(outcome.outputs, subject)
+
+    async def _carry_out(
+        self,
+        uow: UnitOfWork,
+        parent: Parent,
+        subject: str,
+        state: engine.Conversation,
+        effect: Any,
+        now: datetime,
+    ) -> None:
+        match effect:
+            case SetLanguage(code):
+                await uow.parents.set_language(parent.id, code, now)
+            case OpenCase(answers, urgent):
+                await uow.case_requests.add(
+                    parent_id=parent.id,
+                    topic=str(answers.get("topic") or "") or None,
+                    language=parent.language or "nl",
+                    urgent=urgent,
+                    now=now,
+                    sealed_answers=self._vault.seal(json.dumps(answers, ensure_ascii=False)),
+                )
+            case ScheduleNoResponse(after, step):
+                await uow.tasks.schedule(
+                    NO_RESPONSE,
+                    now + after,
+                    now,
+                    subject=subject,
+                    payload={"step": step, "version": state.version},
+                )
+            case ScheduleFollowUp(after, flow):
+                await uow.tasks.schedule(
+                    FOLLOW_UP, now + after, now, subject=subject, payload={"flow": flow}
+                )
+
+    def _signed(self, replies: list[Reply], subject: str) -> list[Reply]:
+        """Engine buttons are named 'step:index'; the parent gets signed tokens."""
+        out = []
+        for reply in replies:
+            if reply.choices:
+                rows = tuple(
+                    tuple(Choice(c.label, self._token(subject, c.action)) for c in row)
+                    for row in reply.choices
+                )
+                reply = replace(reply, choices=rows)
+            out.append(reply)
+        return out
+
+    def _token(self, subject: str, action: str) -> str:
+        step, index = action.split(":")
+        return self._tokens.sign(subject, int(step), int(index))

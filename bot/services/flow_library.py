@@ -1,0 +1,79 @@
+"""The flows in force, and the older versions running conversations still finish on."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.i18n import LOCALES_DIR
+from flows.flowset import FlowSet, Translation
+from flows.library import load_flowset
+from flows.loader import flow_from_data
+from flows.problems import FlowError, Problem
+from storage import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class FlowLibrary:
+    def __init__(
+        self,
+        folder: Path,
+        languages: Callable[[], list[str]],
+        rtl: frozenset[str],
+        locales: Path = LOCALES_DIR,
+    ) -> None:
+        self._folder = folder
+        self._languages = languages
+        self._rtl = rtl
+        self._locales = locales
+        self.warnings: list[Problem] = []
+        self.current = self._load()  # a broken flow at start stops the bot (FlowError)
+        self._versions = {self.current.version: self.current}
+
+    def _load(self) -> FlowSet:
+        flowset, warnings = load_flowset(self._folder, self._locales, self._languages(), self._rtl)
+        self.warnings = warnings
+        for warning in warnings:
+            log.warning("%s", warning)
+        return flowset
+
+    def reload(self) -> list[Problem]:
+        """Load the flows again; on errors the last good version keeps serving."""
+        try:
+            flowset = self._load()
+        except FlowError as error:
+            log.error("flows not reloaded, the last good version keeps serving: %s", error)
+            return error.problems
+        self.current = flowset
+        self._versions[flowset.version] = flowset
+        log.info("flows reloaded: version %s", flowset.version)
+        return []
+
+    async def remember_current(self, uow: UnitOfWork, now: object) -> None:
+        snapshot = json.dumps(self.current.snapshot(), sort_keys=True, ensure_ascii=False)
+        await uow.flow_versions.remember(self.current.version, snapshot, now)  # type: ignore[arg-type]
+
+    async def version(self, uow: UnitOfWork, version: str) -> FlowSet | None:
+        """A version by hash: from memory, or rebuilt from the snapshot stored with it."""
+        found = self._versions.get(version)
+        if found is not None:
+            return found
+        snapshot = await uow.flow_versions.get(version)
+        if snapshot is None:
+            return None
+        data = json.loads(snapshot)
+        flows = {}
+        for name, source in data["flows"].items():
+            flow, _ = flow_from_data(source, f"{name} (version {version})")
+            if flow is not None:
+                flows[name] = flow
+        translations = {
+            lang: {ctxt: Translation(text, fuzzy) for ctxt, (text, fuzzy) in table.items()}
+            for lang, table in data["translations"].items()
+        }
+        rebuilt = FlowSet(flows, translations, frozenset(data["rtl"]))
+        self._versions[version] = rebuilt
+        return rebuilt

@@ -1,0 +1,42 @@
+"""What a flow asks its caller to do; the engine itself changes nothing outside its state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    code: str
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    """The parent consented to pass their question on: the handoff request (#5 acts on it)."""
+
+    answers: dict[str, Any] = field(default_factory=dict)
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class ScheduleFollowUp:
+    after: timedelta
+    flow: str
+
+
+@dataclass(frozen=True)
+class ScheduleNoResponse:
+    """Wake the conversation at `step` after `after` unless the parent answered first."""
+
+    after: timedelta
+    step: int
+
+
+@dataclass(frozen=True)
+class ShowedEmergency:
+    """Emergency numbers were shown (counted for reports; no identity)."""
+
+
+Effect = SetLanguage | OpenCase | ScheduleFollowUp | ScheduleNoResponse | ShowedEmergency

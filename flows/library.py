@@ -1,0 +1,74 @@
+"""Loading a folder of flow files with their translations into a checked FlowSet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+from flows.flowset import FlowSet, Translation
+from flows.loader import parse_flow
+from flows.model import Flow
+from flows.problems import ERROR, FlowError, Problem
+from flows.steps.emergency import BUILT_IN
+from flows.validate import check_flows, check_translations
+
+NOT_FLOWS = {"settings.yaml"}
+Catalog = dict[str, dict[str, tuple[str, Translation]]]  # lang → context → (msgid, text)
+
+
+def read_flows(folder: Path) -> tuple[list[Flow], list[Problem]]:
+    flows, problems = [], []
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name in NOT_FLOWS:
+            continue
+        flow, found = parse_flow(path.read_text(encoding="utf-8"), path.name)
+        problems += found
+        if flow is not None:
+            flows.append(flow)
+    if not flows and not problems:
+        problems.append(Problem(str(folder), None, "no flow files (*.yaml) in this folder"))
+    return flows, problems
+
+
+def read_translations(locales: Path, languages: list[str]) -> Catalog:
+    """Every entry with a context, from the .po files: fuzzy ones kept, marked as such."""
+    out: Catalog = {}
+    for lang in languages:
+        path = locales / lang / "LC_MESSAGES" / "messages.po"
+        if not path.exists():
+            out[lang] = {}
+            continue
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=None)
+        out[lang] = {
+            str(m.context): (str(m.id), Translation(str(m.string), m.fuzzy))
+            for m in catalog
+            if m.context and m.id and isinstance(m.string, str)
+        }
+    return out
+
+
+def check_folder(
+    folder: Path, locales: Path, languages: list[str]
+) -> tuple[list[Flow], Catalog, list[Problem]]:
+    flows, problems = read_flows(folder)
+    problems += check_flows(flows)
+    catalog = read_translations(locales, languages)
+    problems += check_translations(flows, catalog, languages, BUILT_IN)
+    return flows, catalog, problems
+
+
+def load_flowset(
+    folder: Path, locales: Path, languages: list[str], rtl: frozenset[str]
+) -> tuple[FlowSet, list[Problem]]:
+    """The flows ready to run, and the warnings; errors raise FlowError."""
+    flows, catalog, problems = check_folder(folder, locales, languages)
+    errors = [p for p in problems if p.level == ERROR]
+    if errors:
+        raise FlowError(errors)
+    translations = {
+        lang: {ctxt: found for ctxt, (_, found) in table.items()} for lang, table in catalog.items()
+    }
+    flowset = FlowSet({f.name: f for f in flows}, translations, rtl)
+    return flowset, problems
