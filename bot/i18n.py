@@ -101,37 +101,24 @@ PLURAL_FORMS = {
 }
 
 
-def extract_template() -> None:
+def extract_template(
+    config: Path = ROOT / "babel.cfg", source: Path = ROOT, template: Path = TEMPLATE
+) -> None:
     """Every gettext string of the code and every flow text, into messages.pot."""
     from babel.messages.frontend import CommandLineInterface
 
+    arguments = ["-F", str(config), "-k", "N_", "-k", "NP_:1c,2", "--no-location"]
+    arguments += ["--sort-output", "--project", "Tussen In bot", "--copyright-holder", "Tussen In"]
     CommandLineInterface().run(
-        [
-            "pybabel",
-            "-q",
-            "extract",
-            "-F",
-            str(ROOT / "babel.cfg"),
-            "-k",
-            "N_",
-            "-k",
-            "NP_:1c,2",
-            "--no-location",
-            "--sort-output",
-            "--project",
-            "Tussen In bot",
-            "--copyright-holder",
-            "Tussen In",
-            "-o",
-            str(TEMPLATE),
-            str(ROOT),
-        ]
+        ["pybabel", "-q", "extract", *arguments, "-o", str(template), str(source)]
     )
 
 
-def update_catalogs(languages: list[str], locales_dir: Path = LOCALES_DIR) -> None:
+def update_catalogs(
+    languages: list[str], locales_dir: Path = LOCALES_DIR, template_path: Path = TEMPLATE
+) -> None:
     """Merge the template into each catalog: an edited text keeps its old translation, fuzzy."""
-    with TEMPLATE.open("rb") as handle:
+    with template_path.open("rb") as handle:
         template = read_po(handle)
     for code in languages:
         path = locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -140,21 +127,16 @@ def update_catalogs(languages: list[str], locales_dir: Path = LOCALES_DIR) -> No
                 catalog = read_po(handle, locale=_locale(code))
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            catalog = read_po(TEMPLATE.open("rb"), locale=_locale(code))
+            with template_path.open("rb") as handle:
+                catalog = read_po(handle, locale=_locale(code))
             catalog.header_comment = f"# Tussen In bot — {code}\n# {REVIEW_MARK} no"
+            catalog.fuzzy = False
         catalog.update(template, update_header_comment=False)
         if code in PLURAL_FORMS:
             # Babel offers no setter; its header writer reads these two attributes.
             catalog._num_plurals, catalog._plural_expr = _plural(PLURAL_FORMS[code])  # type: ignore[assignment]
         with path.open("wb") as handle:
-            write_po(
-                handle,
-                catalog,
-                width=100,
-                sort_output=True,
-                omit_header=False,
-                include_previous=False,
-            )
+            write_po(handle, catalog, width=100, sort_output=True, include_previous=False)
 
 
 def _locale(code: str) -> str | None:

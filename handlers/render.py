@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.i18n import directed
+from bot.i18n import RLM, directed
 from flows.outputs import Reply
 
 
@@ -15,9 +15,11 @@ def render_text(reply: Reply) -> str:
 def render_markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.choices:
         return None
+    # A label that starts with a digit, a Latin word or an emoji still reads right-to-left.
+    mark = RLM if reply.rtl else ""
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(c.label, callback_data=c.action) for c in row]
+            [InlineKeyboardButton(mark + c.label, callback_data=c.action) for c in row]
             for row in reply.choices
         ]
     )

@@ -125,3 +125,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("figures")
         for line in _FIGURES:
             terminalreporter.write_line(line)
+
+
+def pytest_addoption(parser: Any) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite the golden flow transcripts"
+    )

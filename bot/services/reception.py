@@ -30,8 +30,8 @@ CONTROL_WORDS = {
     "forget": NP_("control words", "forget|erase"),
     "start": NP_("control words", "start|restart|menu"),
     "language": NP_("control words", "language"),
-    "help": NP_("control words", "help"),
 }
+# Not "help": a parent who types it may need the emergency numbers, which the menu offers.
 
 
 @dataclass(frozen=True)

@@ -176,13 +176,13 @@ async def test_settings_check_names_each_bad_line(tmp_path: Path) -> None:
     code, _ = await run_cli(tmp_path, "settings", "check", str(DEFAULT_FLOWS_DIR))
     assert code == 0
     broken = shipped.replace("closed_cases: 90d", "closed_cases: 3 months")
-    broken = broken.replace("[nl, en, ar, tr]", "[nl, en, so]")
+    broken = broken.replace("[nl, en, ar, tr, pl, uk, so, ti, rif]", "[nl, en, xx]")
     (tmp_path / "settings.yaml").write_text(broken, encoding="utf-8")
     process = await start_cli(tmp_path, "settings", "check", str(tmp_path))
     stdout, _ = await process.communicate()
     lines = stdout.decode().splitlines()
     assert process.returncode == 1 and len(lines) == 2
-    assert "(languages): no catalog for so" in lines[0]
+    assert "(languages): no catalog for xx" in lines[0]
     assert "(retention.closed_cases): write a duration" in lines[1]
 
 

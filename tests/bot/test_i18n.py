@@ -42,6 +42,8 @@ def test_template_matches_the_source(tmp_path: Path) -> None:
             "babel.cfg",
             "-k",
             "N_",
+            "-k",
+            "NP_:1c,2",
             "--no-location",
             "--sort-output",
             "-o",

@@ -90,11 +90,15 @@ async def test_an_edited_settings_file_is_used_without_a_restart(
     path = tmp_path / "settings.yaml"
     async with live_bot(settings) as telegram:
         original = path.read_text(encoding="utf-8")
-        path.write_text(original.replace("[nl, en, ar, tr]", "[nl, ar]"), encoding="utf-8")
+        path.write_text(
+            original.replace("[nl, en, ar, tr, pl, uk, so, ti, rif]", "[nl, ar]"), encoding="utf-8"
+        )
         await eventually(lambda: telegram.core.coordinator.current.languages == ["nl", "ar"])
         await parent.send_text("/language")
         [picker] = await parent.wait_for(1)
-        path.write_text(original.replace("[nl, en, ar, tr]", "[nl, xx]"), encoding="utf-8")
+        path.write_text(
+            original.replace("[nl, en, ar, tr, pl, uk, so, ti, rif]", "[nl, xx]"), encoding="utf-8"
+        )
         await eventually(lambda: bool(telegram.core.coordinator.problems))
         await parent.send_text("/language")  # a broken edit: the last good settings serve
         [again] = await parent.wait_for(1)

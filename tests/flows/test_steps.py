@@ -35,8 +35,10 @@ def to_input(raw: dict[str, Any], state: engine.Conversation) -> Input:
 
 
 def plain(effect: Any) -> dict[str, Any]:
-    fields = {k: v.total_seconds() if isinstance(v, timedelta) else v
-              for k, v in (asdict(effect) if is_dataclass(effect) else {}).items()}
+    fields = {
+        k: v.total_seconds() if isinstance(v, timedelta) else v
+        for k, v in (asdict(effect) if is_dataclass(effect) else {}).items()
+    }
     return {type(effect).__name__: fields}
 
 

@@ -55,7 +55,10 @@ def test_the_command_exits_non_zero_with_file_node_and_reason(tmp_path: Path) ->
     shutil.copy(BROKEN / "dangling_target.yaml", tmp_path / "main.yaml")
     done = subprocess.run(
         [sys.executable, "-m", "bot", "flows", "check", str(tmp_path)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
     assert done.returncode == 1

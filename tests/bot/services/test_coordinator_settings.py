@@ -16,7 +16,7 @@ SHIPPED = (DEFAULT_FLOWS_DIR / "settings.yaml").read_text(encoding="utf-8")
 
 def test_the_shipped_file_is_valid() -> None:
     settings = parse_settings(SHIPPED, Path("settings.yaml"))
-    assert settings.languages == ["nl", "en", "ar", "tr"]
+    assert settings.languages == ["nl", "en", "ar", "tr", "pl", "uk", "so", "ti", "rif"]
     assert settings.retention.closed_cases == timedelta(days=90)
     assert settings.quiet_hours.start == time(21) and settings.quiet_hours.end == time(8)
 
@@ -31,11 +31,11 @@ def test_quiet_hours_across_midnight() -> None:
     ("old", "new", "expected"),
     [
         ("closed_cases: 90d", "closed_cases: 90", "(retention.closed_cases): write a duration"),
-        ("[nl, en, ar, tr]", "[nl, so]", "(languages): no catalog for so"),
+        ("[nl, en, ar, tr, pl, uk, so, ti, rif]", "[nl, xx]", "(languages): no catalog for xx"),
         ('start: "21:00"', 'start: "25:00"', "(quiet_hours.start):"),
         ("  email:", "  emial:", "(organisation.emial): Extra inputs are not permitted"),
         ("version: 1", "version: 2", "(version):"),
-        ("[nl, en, ar, tr]", "[nl,, en", ": not valid YAML"),
+        ("[nl, en, ar, tr, pl, uk, so, ti, rif]", "[nl,, en", ": not valid YAML"),
     ],
 )
 def test_each_mistake_is_named_by_its_line(old: str, new: str, expected: str) -> None:

@@ -1,39 +1,58 @@
-"""The reception service without Telegram: picker, remembered language, help, fallbacks."""
+"""A parent's entry point without Telegram: language, controls, buttons, the conversation."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.i18n import Catalogs
+from bot.services.buttons import ButtonTokens
+from bot.services.conversations import Conversations
+from bot.services.flow_library import FlowLibrary
 from bot.services.languages import LANGUAGES
 from bot.services.privacy import IdentityVault
-from bot.services.reception import Reception, Subject
+from bot.services.reception import FORGET_YES, Reception, Subject
 from flows.inputs import Command, Media, Pick, Text
 from flows.outputs import Reply
 from storage import Database
 from tests.conftest import TEST_SECRET_KEY
 
+ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 PARENT = Subject("telegram", 4242)
 ENABLED = ["nl", "en", "ar", "tr"]
+VAULT = IdentityVault(TEST_SECRET_KEY)
+KEY = VAULT.subject_hash("telegram", 4242)
+
+
+@pytest.fixture(scope="module")
+def library() -> FlowLibrary:
+    return FlowLibrary(ROOT / "flows" / "defaults", lambda: ENABLED, frozenset({"ar"}))
 
 
 @pytest.fixture
-def reception() -> Reception:
-    return Reception(IdentityVault(TEST_SECRET_KEY), Catalogs(list(LANGUAGES)), lambda: ENABLED)
+def reception(library: FlowLibrary) -> Reception:
+    conversations = Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")))
+    return Reception(VAULT, Catalogs(list(LANGUAGES)), lambda: ENABLED, conversations)
 
 
 async def say(
     db: Database,
     reception: Reception,
-    incoming: object,
+    incoming: Any,
     hint: str | None = None,
     subject: Subject = PARENT,
 ) -> list[Reply]:
     async with db.transaction() as uow:
-        return await reception.handle(uow, subject, incoming, NOW, language_hint=hint)  # type: ignore[arg-type]
+        return await reception.handle(uow, subject, incoming, NOW, language_hint=hint)
+
+
+def button(replies: list[Reply], label: str) -> str:
+    return next(c.action for r in replies for c in r.all_choices if c.label == label)
 
 
 async def test_first_start_shows_the_picker_preselecting_the_hint(
@@ -41,63 +60,83 @@ async def test_first_start_shows_the_picker_preselecting_the_hint(
 ) -> None:
     [picker] = await say(database, reception, Command("start"), hint="tr")
     assert picker.text.startswith("Hangi dilde")
-    labels = [c.label for c in picker.all_choices]
-    assert labels == ["Nederlands", "English", "العربية", "✓ Türkçe"]
-    assert [c.action for c in picker.all_choices] == ["lang:nl", "lang:en", "lang:ar", "lang:tr"]
+    assert [c.label for c in picker.all_choices] == ["Nederlands", "English", "العربية", "✓ Türkçe"]
 
 
-async def test_no_hint_preselects_dutch(database: Database, reception: Reception) -> None:
-    [picker] = await say(database, reception, Command("start"))
-    assert picker.all_choices[0].label == "✓ Nederlands" and picker.text.startswith("In welke taal")
-
-
-async def test_choice_is_remembered_and_used_for_the_next_start(
+async def test_choosing_a_language_starts_the_welcome(
     database: Database, reception: Reception
 ) -> None:
-    confirm, greeting = await say(database, reception, Pick("lang:ar"), hint="en")
-    assert confirm.rtl and greeting.rtl and "بالعربية" in confirm.text
-    [again] = await say(database, reception, Command("start"), hint="en")
-    assert again.text.startswith("أهلًا بك") and not again.choices
+    replies = await say(database, reception, Pick("lang:nl"), hint="en")
+    assert replies[0].text.startswith("Goed, we schrijven in het Nederlands")
+    assert replies[1].text.startswith("Welkom bij Tussen In")
+    assert replies[-1].all_choices[0].label == "Een vraag stellen"
+    again = await say(database, reception, Command("start"))
+    assert again[0].text.startswith("Welkom bij Tussen In")  # restarts kindly
 
 
-async def test_typed_language_name_counts_as_the_button(
+async def test_the_question_flow_opens_a_case_with_sealed_answers(
     database: Database, reception: Reception
 ) -> None:
-    replies = await say(database, reception, Text("  \u200fTÜRKÇE "))
-    assert replies[0].text.startswith("Tamam, Türkçe")
+    menu = await say(database, reception, Pick("lang:nl"))
+    topics = await say(database, reception, Pick(button(menu, "Een vraag stellen")))
+    await say(database, reception, Pick(button(topics, "School")))
+    preference = await say(database, reception, Media("voice", "voice-file-7"))
+    next_ = await say(database, reception, Text("maakt niet uit"))  # typed label = button
+    consent = await say(database, reception, Pick(button(next_, "Praten met iemand")))
+    done = await say(database, reception, Pick(button(consent, "Ja, geef door")))
+    assert preference[0].text.startswith("Praat je liever met een vrouw")
+    assert done[0].text.startswith("Dank je. We hebben je vraag doorgegeven")
+    async with database.transaction() as uow:
+        parent = await uow.parents.find(KEY)
+        assert parent is not None
+        [case] = await uow.case_requests.of_parent(parent.id)
+    answers = json.loads(VAULT.open(case.sealed_answers))
+    assert answers == {"topic": "school", "question": {"voice": "voice-file-7"}, "gender": "any"}
+    assert case.topic == "school" and not case.urgent and "voice-file-7" not in case.sealed_answers
 
 
-async def test_writing_instead_of_choosing_takes_the_preselected_language(
-    database: Database, reception: Reception
-) -> None:
-    await say(database, reception, Command("start"), hint="en")
-    confirm, greeting = await say(database, reception, Text("hello?"), hint="en")
-    assert confirm.text.startswith("Fine, we will write in English")
-    assert greeting.text.startswith("Welcome to Tussen In")
+async def test_forged_and_old_buttons(database: Database, reception: Reception) -> None:
+    menu = await say(database, reception, Pick("lang:nl"))
+    ask = button(menu, "Een vraag stellen")
+    forged = ask[:-2] + ("AA" if not ask.endswith("AA") else "BB")
+    refused = await say(database, reception, Pick(forged))
+    assert refused[0].text == "Die knop werkt niet meer."
+    assert refused[-1].text == "Wat wil je doen?"  # the current question again
+    await say(database, reception, Pick(ask))
+    old = await say(database, reception, Pick(button(menu, "Uitleg over hulp")))
+    assert old[0].text.startswith("Die knop hoort bij een eerdere vraag")
+    assert old[-1].text.startswith("Waar gaat je vraag over?")  # still the topic question
 
 
-async def test_a_forged_language_action_shows_the_picker_again(
+async def test_stop_and_write_again(database: Database, reception: Reception) -> None:
+    await say(database, reception, Pick("lang:nl"))
+    async with database.transaction() as uow:
+        await uow.tasks.schedule("flow.follow_up", NOW, NOW, subject=KEY)
+    [stopped] = await say(database, reception, Text("Stoppen"))  # a plain word works too
+    assert stopped.text.startswith("We sturen je geen berichten meer")
+    async with database.transaction() as uow:
+        parent = await uow.parents.find(KEY)
+        assert parent is not None and parent.stopped_at is not None
+        assert await uow.tasks.counts() == {"cancelled": 1}
+    await say(database, reception, Command("help"))
+    async with database.transaction() as uow:
+        parent = await uow.parents.find(KEY)
+        assert parent is not None and parent.stopped_at is None
+
+
+async def test_forget_erases_the_parent(database: Database, reception: Reception) -> None:
+    await say(database, reception, Pick("lang:nl"))
+    [question] = await say(database, reception, Command("forget"))
+    assert len(question.all_choices) == 2
+    [gone] = await say(database, reception, Pick(FORGET_YES))
+    assert gone.leave_no_trace and gone.text.startswith("Alles is gewist")
+    async with database.transaction() as uow:
+        assert await uow.parents.find(KEY) is None
+        assert await uow.conversations.get(1) is None
+
+
+async def test_a_forged_language_shows_the_picker_again(
     database: Database, reception: Reception
 ) -> None:
     sorry, picker = await say(database, reception, Pick("lang:xx"))
-    assert sorry.text == "Die keuze is er niet meer." and len(picker.all_choices) == len(LANGUAGES)
-    stale, help_ = await say(database, reception, Pick("something:else"))
-    assert stale.text == "Die knop werkt niet meer." and "/language" in help_.text
-
-
-async def test_help_unknown_command_and_media_answer_in_the_parent_language(
-    database: Database, reception: Reception
-) -> None:
-    await say(database, reception, Pick("lang:tr"))
-    [help_] = await say(database, reception, Command("help"))
-    [unknown] = await say(database, reception, Command("foo"))
-    [media] = await say(database, reception, Media("voice"))
-    assert help_.text.startswith("Burada yapabileceklerin")
-    assert unknown.text.startswith("Bu komutu bilmiyorum")
-    assert media.text.startswith("Şimdilik sadece yazılı")
-
-
-async def test_parents_are_kept_apart(database: Database, reception: Reception) -> None:
-    await say(database, reception, Pick("lang:ar"))
-    [other] = await say(database, reception, Command("start"), subject=Subject("telegram", 7))
-    assert other.choices  # the other parent still has to choose
+    assert sorry.text == "Die keuze is er niet meer." and len(picker.all_choices) == len(ENABLED)

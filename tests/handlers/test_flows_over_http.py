@@ -1,0 +1,184 @@
+"""The flows in Telegram, over the local Bot API: an Arabic parent asks an urgent question
+with a voice message; forged and old buttons; /forget leaves nothing tied to the parent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import MetaData, select
+
+from bot.catalog_checks import _in_script
+from bot.i18n import RLM
+from bot.services.privacy import IdentityVault
+from storage import Database
+from tests.botapi import FakeBotApi, FakeUser
+from tests.conftest import TEST_SECRET_KEY
+from tests.live import live_bot, migrated, settings_for
+
+VAULT = IdentityVault(TEST_SECRET_KEY)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [b for row in rows for b in row]
+
+
+async def press_index(parent: FakeUser, index: int) -> None:
+    latest = next(m for m in reversed(parent.received) if buttons(m))
+    await parent.press(buttons(latest)[index]["callback_data"])
+
+
+def arabic(text: str) -> bool:
+    letters = [c for c in text if c.isalpha() and not c.isascii()]
+    ascii_words = [w for w in text.split() if w.isascii() and w.isalpha()]
+    known = {"Tussen", "In", "Veilig", "Thuis", "Kindertelefoon", "Zelfmoordpreventie", "CJG"}
+    return (
+        bool(letters)
+        and all(_in_script(c, "arabic") for c in letters)
+        and all(w.strip("()") in known for w in ascii_words)
+    )
+
+
+async def test_arabic_parent_asks_an_urgent_question_by_voice(
+    api: FakeBotApi, database_url: str
+) -> None:
+    url = await migrated(database_url)
+    parent = api.user(7001, language_code="ar")
+    async with live_bot(settings_for(api, url)):
+        await parent.send_text("/start")
+        [picker] = await parent.wait_for(1)
+        assert "✓ العربية" in [b["text"].lstrip(RLM) for b in buttons(picker)]
+        await parent.press("lang:ar")
+        await parent.wait_for(6)  # confirmation, welcome (3), shared phone, menu
+        await press_index(parent, 0)  # ask a question
+        await parent.wait_for(1)
+        await press_index(parent, 5)  # safety and peace at home
+        await parent.wait_for(2)  # the question, and the voice warning
+        await parent.send_voice(duration=12)
+        await parent.wait_for(1)
+        await press_index(parent, 2)  # no preference
+        await parent.wait_for(1)
+        await press_index(parent, 2)  # it is urgent
+        await parent.wait_for(2)
+        await press_index(parent, 0)  # yes, pass it on
+        [last] = await parent.wait_for(1)
+        messages = parent.received
+    after_picker = messages[1:]
+    assert all(line.startswith(RLM) for m in after_picker for line in m["text"].split("\n") if line)
+    assert all(arabic(m["text"]) for m in after_picker), [
+        m["text"] for m in after_picker if not arabic(m["text"])
+    ]
+    labels = [b["text"] for m in after_picker for b in buttons(m)]
+    assert labels and all(label.startswith(RLM) and arabic(label) for label in labels)
+    assert "112" in last["text"]
+    database = Database(url)
+    try:
+        async with database.transaction() as uow:
+            found = await uow.parents.find(VAULT.subject_hash("telegram", parent.id))
+            assert found is not None and found.language == "ar"
+            [case] = await uow.case_requests.of_parent(found.id)
+    finally:
+        await database.dispose()
+    answers = json.loads(VAULT.open(case.sealed_answers))
+    assert case.urgent and case.language == "ar" and answers["topic"] == "safety"
+    assert set(answers["question"]) == {"voice"} and answers["urgent"] is True
+
+
+async def test_forged_token_and_old_keyboard(api: FakeBotApi, database_url: str) -> None:
+    url = await migrated(database_url)
+    parent = api.user(7002, language_code="nl")
+    async with live_bot(settings_for(api, url)):
+        await parent.send_text("/start")
+        await parent.wait_for(1)
+        await parent.press("lang:nl")
+        await parent.wait_for(6)
+        menu = parent.received[-1]
+        await press_index(parent, 0)
+        await parent.wait_for(1)
+        token = buttons(menu)[1]["callback_data"]
+        await parent.press(token)  # a button of the old menu
+        stale = await parent.wait_for(2)
+        forged = token[:-3] + ("xyz" if not token.endswith("xyz") else "abc")
+        parent.received[-1]["reply_markup"]["inline_keyboard"][0][0]["callback_data"] = forged
+        await parent.press(forged)
+        refused = await parent.wait_for(2)
+    assert stale[0]["text"].startswith("Die knop hoort bij een eerdere vraag")
+    assert stale[1]["text"].startswith("Waar gaat je vraag over?")
+    assert refused[0]["text"] == "Die knop werkt niet meer."
+    assert refused[1]["text"].startswith("Waar gaat je vraag over?")
+
+
+async def test_forget_leaves_no_row_tied_to_the_parent(api: FakeBotApi, database_url: str) -> None:
+    url = await migrated(database_url)
+    parent, other = api.user(7003, language_code="tr"), api.user(7004, language_code="nl")
+    async with live_bot(settings_for(api, url)):
+        for user, lang in ((parent, "tr"), (other, "nl")):
+            await user.send_text("/start")
+            await user.wait_for(1)
+            await user.press(f"lang:{lang}")
+            await user.wait_for(6)
+            await press_index(user, 0)
+            await user.wait_for(1)
+            await press_index(user, 1)
+            await user.wait_for(2)
+            await user.send_text("Okul ile ilgili bir sorum var")
+            await user.wait_for(1)
+            await press_index(user, 0)
+            await user.wait_for(1)
+            await press_index(user, 1)
+            await user.wait_for(2)
+            await press_index(user, 0)  # passed on: a case request
+            await user.wait_for(1)
+        await parent.send_text("/forget")
+        await parent.wait_for(1)
+        await press_index(parent, 0)
+        [gone] = await parent.wait_for(1)
+        import asyncio
+
+        await asyncio.sleep(1)  # the receipt of the last message is written after sending
+    tied = await rows_tied_to(url, parent.id)
+    kept = await rows_tied_to(url, other.id)
+    assert tied == [], tied
+    assert kept  # the same search finds the other parent's rows
+    assert gone["text"]
+
+
+async def rows_tied_to(url: str, user_id: int) -> list[str]:
+    """Rows holding the parent's hash, their sealed chat id, or their parent row's id."""
+    key = VAULT.subject_hash("telegram", user_id)
+    database = Database(url)
+    metadata = MetaData()
+    found = []
+    try:
+        async with database.engine.connect() as connection:
+            await connection.run_sync(metadata.reflect)
+            parents = metadata.tables["parent"]
+            ids = [
+                r.id
+                for r in (
+                    await connection.execute(select(parents).where(parents.c.subject_hash == key))
+                ).all()
+            ]
+            for table in metadata.sorted_tables:
+                for row in (await connection.execute(select(table))).mappings():
+                    for column, value in row.items():
+                        if value == key or (column == "parent_id" and value in ids):
+                            found.append(f"{table.name}.{column}")
+                        elif isinstance(value, str) and value.startswith("gAAAA"):
+                            try:
+                                if VAULT.open(value) == str(user_id):
+                                    found.append(f"{table.name}.{column} (sealed chat)")
+                            except ValueError:
+                                pass
+    finally:
+        await database.dispose()
+    return found
