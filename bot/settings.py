@@ -202,6 +202,9 @@ class Settings:
     instance_count: int = 1
     send_lease_seconds: float = 30.0
     task_lease_seconds: float = 300.0
+    # Per chat: bursts of 3, then 1 message a second (Telegram's limit); not an env setting.
+    chat_burst: int = 3
+    chat_period_seconds: float = 3.0
 
     @property
     def is_postgres(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from flows.model import Flow
@@ -27,7 +28,7 @@ class FlowSet:
     translations: dict[str, dict[str, Translation]] = field(default_factory=dict)
     rtl: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def version(self) -> str:
         """A hash of every flow's content and every translation: any change, a new version."""
         digest = hashlib.sha256(json.dumps(self.snapshot(), sort_keys=True).encode())

@@ -55,8 +55,12 @@ class Outbox:
 
     async def stage(self, uow: UnitOfWork, turn: Turn) -> None:
         """Write the turn's messages in its own transaction, in order."""
+        # After /forget nothing of this turn may point back to the parent, receipts included.
+        forgotten = {
+            e.chat_id for e in turn.outbox if e.reply is not None and e.reply.leave_no_trace
+        }
         for envelope in turn.outbox:
-            unlinked = envelope.reply is not None and envelope.reply.leave_no_trace
+            unlinked = envelope.chat_id in forgotten
             await uow.outbox.add(
                 recipient=secrets.token_hex(32) if unlinked else self.recipient(envelope.chat_id),
                 sealed_chat=self._vault.seal(envelope.chat_id),

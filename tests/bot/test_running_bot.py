@@ -84,7 +84,7 @@ async def test_heartbeat_runs_the_daily_purge_once(api: FakeBotApi, database_url
 async def test_an_edited_settings_file_is_used_without_a_restart(
     api: FakeBotApi, database_url: str, tmp_path: Path
 ) -> None:
-    shutil.copy(DEFAULT_FLOWS_DIR / "settings.yaml", tmp_path / "settings.yaml")
+    shutil.copytree(DEFAULT_FLOWS_DIR, tmp_path, dirs_exist_ok=True)
     settings = settings_for(api, await migrated(database_url), flows_dir=tmp_path)
     parent = api.user(6101, language_code="nl")
     path = tmp_path / "settings.yaml"

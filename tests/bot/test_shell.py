@@ -40,7 +40,7 @@ def test_numbered_choice_and_memory_across_runs(tmp_path: Path) -> None:
     first = run_shell(tmp_path, ["/start", "4"], "shell")
     assert "Tamam, Türkçe yazacağız" in first.stdout
     second = run_shell(tmp_path, ["/start"], "shell")
-    assert "Tussen In'e hoş geldin" in second.stdout and "  [1]" not in second.stdout
+    assert "Tussen In'e hoş geldin" in second.stdout and "  [1] Soru sor" in second.stdout
 
 
 def test_parse_and_render() -> None:

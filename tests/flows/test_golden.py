@@ -90,7 +90,8 @@ def test_every_node_and_exit_is_walked(flowset: FlowSet, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", [code for code in LANGUAGES if code != "nl"])
 def test_every_text_is_in_the_language(flowset: FlowSet, lang: str) -> None:
-    """No Dutch fallback shows in a shipped language's walk."""
+    """No Dutch fallback shows in a shipped language (a service's name alone may stay Dutch)."""
     for flow in flowset.flows.values():
         for context, source in flow.texts():
-            assert flowset.text(lang, context, source) != source or len(source) < 8, context
+            same = flowset.text(lang, context, source) == source
+            assert not same or " " not in source.strip(), context

@@ -46,7 +46,7 @@ async def test_first_start_shows_the_picker_in_the_client_language(
         [picker] = await parent.wait_for(1)
     assert picker["text"].startswith(question)
     assert marked in labels(picker)
-    assert len(labels(picker)) == 4 and {"Nederlands", "English", "العربية", "Türkçe"} <= {
+    assert len(labels(picker)) == 9 and {"Nederlands", "English", "العربية", "Türkçe"} <= {
         label.removeprefix("✓ ") for label in labels(picker)
     }
 
@@ -87,7 +87,7 @@ async def test_language_and_help_commands(api: FakeBotApi, database_url: str) ->
         await parent.send_text("/help")
         [help_] = await parent.wait_for(1)
     assert "✓ Türkçe" in labels(picker)
-    assert help_["text"].startswith("Burada yapabileceklerin")
+    assert help_["text"].startswith("Burada neler yapabilirsin")
 
 
 async def test_bot_leaves_groups(api: FakeBotApi, database_url: str) -> None:
