@@ -26,6 +26,7 @@ class Heartbeat:
 
     async def tick(self) -> None:
         self._core.coordinator.reload_if_changed()
+        self._core.flows.reload_if_changed()
         await self._runner.tick(self._core.clock.now())
 
     async def daily(self) -> None:

@@ -30,8 +30,23 @@ class FlowLibrary:
         self._rtl = rtl
         self._locales = locales
         self.warnings: list[Problem] = []
+        self.problems: list[Problem] = []  # errors of the last reload, which was refused
+        self._stamp = self._files_stamp()
         self.current = self._load()  # a broken flow at start stops the bot (FlowError)
         self._versions = {self.current.version: self.current}
+
+    def _files_stamp(self) -> tuple[float, ...]:
+        """When the flow files and the catalogs last changed."""
+        files = [*self._folder.glob("*.yaml"), *self._locales.glob("*/LC_MESSAGES/*.po")]
+        return tuple(sorted(path.stat().st_mtime for path in files))
+
+    def reload_if_changed(self) -> list[Problem]:
+        """Called every second by the heartbeat: an edit goes live without a restart."""
+        stamp = self._files_stamp()
+        if stamp == self._stamp:
+            return []
+        self._stamp = stamp
+        return self.reload()
 
     def _load(self) -> FlowSet:
         flowset, warnings = load_flowset(self._folder, self._locales, self._languages(), self._rtl)
@@ -46,7 +61,9 @@ class FlowLibrary:
             flowset = self._load()
         except FlowError as error:
             log.error("flows not reloaded, the last good version keeps serving: %s", error)
+            self.problems = error.problems
             return error.problems
+        self.problems = []
         self.current = flowset
         self._versions[flowset.version] = flowset
         log.info("flows reloaded: version %s", flowset.version)

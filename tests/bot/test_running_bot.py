@@ -105,3 +105,30 @@ async def test_an_edited_settings_file_is_used_without_a_restart(
     buttons = [b["text"] for row in picker["reply_markup"]["inline_keyboard"] for b in row]
     kept = [b["text"] for row in again["reply_markup"]["inline_keyboard"] for b in row]
     assert buttons == ["✓ Nederlands", "العربية"] and kept == buttons
+
+
+async def test_an_edited_flow_goes_live_and_a_broken_one_is_refused(
+    api: FakeBotApi, database_url: str, tmp_path: Path
+) -> None:
+    shutil.copytree(DEFAULT_FLOWS_DIR, tmp_path, dirs_exist_ok=True)
+    settings = settings_for(api, await migrated(database_url), flows_dir=tmp_path)
+    parent = api.user(6201, language_code="nl")
+    info = tmp_path / "information.yaml"
+    original = info.read_text(encoding="utf-8")
+    async with live_bot(settings) as telegram:
+        first = telegram.core.flows.current.version
+        edited = original.replace("Waarover wil je meer weten?", "Wat wil je weten?")
+        info.write_text(edited, encoding="utf-8")
+        await eventually(lambda: telegram.core.flows.current.version != first)
+        assert telegram.core.flows.current.flows["information"].nodes["menu"].say == (
+            "Wat wil je weten?",
+        )
+        second = telegram.core.flows.current.version
+        info.write_text(original.replace("goto: cjg", "goto: nowhere"), encoding="utf-8")
+        await eventually(lambda: bool(telegram.core.flows.problems))
+        assert "goes to a node that does not exist: 'nowhere'" in str(
+            telegram.core.flows.problems[0]
+        )
+        assert telegram.core.flows.current.version == second  # the last good one serves
+        await parent.send_text("/start")
+        await parent.wait_for(1)

@@ -24,7 +24,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 def labels(message: dict[str, Any]) -> list[str]:
     rows = message["reply_markup"]["inline_keyboard"]
-    return [button["text"] for row in rows for button in row]
+    return [button["text"].removeprefix(RLM) for row in rows for button in row]
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,8 @@ def labels(message: dict[str, Any]) -> list[str]:
         ("en-GB", "Which language would you like?", "✓ English"),
         ("ar", RLM + "بأي لغة تريد أن نكتب؟", "✓ العربية"),
         ("tr", "Hangi dilde yazmak istersin?", "✓ Türkçe"),
-        ("pl", "In welke taal wil je schrijven?", "✓ Nederlands"),  # not offered: Dutch
+        ("pl", "W jakim języku chcesz rozmawiać?", "✓ Polski"),
+        ("de", "In welke taal wil je schrijven?", "✓ Nederlands"),  # not offered: Dutch
     ],
 )
 async def test_first_start_shows_the_picker_in_the_client_language(
