@@ -24,7 +24,8 @@ BANNER = (
 
 
 def render(reply: Reply) -> str:
-    lines = [directed(reply.text, reply.rtl)]
+    lines = [f"[{reply.media[0]}: {reply.media[1]}]"] if reply.media else []
+    lines += [directed(reply.text, reply.rtl)] if reply.text else []
     lines += [f"  [{n}] {choice.label}" for n, choice in enumerate(reply.all_choices, start=1)]
     return "\n".join(lines)
 

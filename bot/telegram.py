@@ -73,6 +73,7 @@ class TelegramBot:
             messages_per_second=settings.send_rate_per_second / settings.instance_count,
             lease=timedelta(seconds=settings.send_lease_seconds),
             per_chat=(settings.chat_burst, settings.chat_period_seconds),
+            media_root=settings.flows_dir,
         )
         self.processor = UpdateProcessor(
             self.application, core.database, core.clock, self.outbox, self.dispatcher.wake

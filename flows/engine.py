@@ -136,6 +136,14 @@ def _enter(ctx: StepContext, state: Conversation, flow: str, target: str) -> Out
         node = ctx.flows.flows[flow].nodes[target]
         ctx.flow = flow
         ctx.trace.append(f"{flow}:{node.id}")
+        if node.media is not None:
+            ctx.outputs.append(
+                Reply(
+                    text="",
+                    rtl=ctx.lang in ctx.flows.rtl,
+                    media=(node.media.kind, node.media.file_for(ctx.lang)),
+                )
+            )
         for i, text in enumerate(node.say[:-1] if node.waits else node.say):
             ctx.say(f"{flow}:{node.id}:say.{i}", text)
         for action in node.actions:

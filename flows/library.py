@@ -54,6 +54,13 @@ def check_folder(
 ) -> tuple[list[Flow], Catalog, list[Problem]]:
     flows, problems = read_flows(folder)
     problems += check_flows(flows)
+    for flow in flows:
+        for node in flow.nodes.values():
+            for lang, path in node.media.files.items() if node.media else []:
+                if not (folder / path).is_file():
+                    problems.append(
+                        Problem(flow.file, node.id, f"media file for {lang} not found: {path}")
+                    )
     catalog = read_translations(locales, languages)
     problems += check_translations(flows, catalog, languages, BUILT_IN)
     return flows, catalog, problems

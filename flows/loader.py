@@ -10,11 +10,12 @@ import yaml
 
 from flows.durations import parse_duration
 from flows.limits import SCHEMA_VERSION
-from flows.model import Action, Ask, Flow, Node, NoResponse, Option
+from flows.model import Action, Ask, Flow, Node, NodeMedia, NoResponse, Option
 from flows.problems import Problem
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
-NODE_KEYS = {"say", "do", "choose", "ask", "next", "other", "no_response"}
+NODE_KEYS = {"say", "media", "do", "choose", "ask", "next", "other", "no_response"}
+MEDIA_KINDS = ("voice", "audio", "photo", "document")
 ASK_KEYS = {"test", "save", "voice", "goto", "no"}
 
 
@@ -87,6 +88,23 @@ class _Reader:
             return None
         return NoResponse(after, str(raw["goto"]))
 
+    def media(self, node: str, raw: Any) -> NodeMedia | None:
+        if not isinstance(raw, dict) or len(raw) != 1:
+            self.problem(
+                node,
+                "'media' names one kind (voice, audio, photo or document) "
+                "with a file per language, e.g. 'voice: {nl: vraag-nl.ogg}'",
+            )
+            return None
+        [(kind, files)] = raw.items()
+        if kind not in MEDIA_KINDS:
+            self.problem(node, f"'media' kind {kind!r} is not one of {', '.join(MEDIA_KINDS)}")
+            return None
+        if not isinstance(files, dict) or "nl" not in files:
+            self.problem(node, "'media' needs a Dutch file ('nl'), used where a language has none")
+            return None
+        return NodeMedia(str(kind), {str(lang): str(path) for lang, path in files.items()})
+
     def node(self, node_id: str, raw: Any, line: int) -> Node | None:
         if not NAME.match(node_id):
             self.problem(node_id, "a node name uses a-z, 0-9 and _, starting with a letter")
@@ -116,6 +134,7 @@ class _Reader:
             no_response=self.no_response(node_id, raw["no_response"])
             if "no_response" in raw
             else None,
+            media=self.media(node_id, raw["media"]) if "media" in raw else None,
             line=line,
         )
 

@@ -41,6 +41,18 @@ class NoResponse:
 
 
 @dataclass(frozen=True)
+class NodeMedia:
+    """A voice prompt, audio, photo or document sent before the node's texts, per language
+    (paths relative to the flows folder; Dutch is the fallback)."""
+
+    kind: str
+    files: dict[str, str]
+
+    def file_for(self, lang: str) -> str:
+        return self.files.get(lang) or self.files["nl"]
+
+
+@dataclass(frozen=True)
 class Node:
     id: str
     say: tuple[str, ...] = ()
@@ -50,6 +62,7 @@ class Node:
     next: str | None = None
     other: str | None = None
     no_response: NoResponse | None = None
+    media: NodeMedia | None = None
     line: int = 0
 
     @property

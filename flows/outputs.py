@@ -20,6 +20,7 @@ class Reply:
     rtl: bool = False
     silent: bool = False  # no sound or vibration: check-ins on a phone others may see
     leave_no_trace: bool = False  # sent after /forget: its receipt may not point to anyone
+    media: tuple[str, str] | None = None  # (kind, file relative to the flows folder)
 
     @property
     def all_choices(self) -> list[Choice]:

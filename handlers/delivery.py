@@ -12,15 +12,17 @@ import contextlib
 import logging
 from collections import OrderedDict
 from datetime import timedelta
+from pathlib import Path
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot
+from telegram import Bot, InputFile
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot.services.clock import Clock
 from bot.services.leaving import recipient_unreachable
 from bot.services.outbox import Outbox, Parcel
 from bot.services.turn import ANSWER_CALLBACK, LEAVE_CHAT, REPLY
+from flows.outputs import Reply
 from handlers.render import render_markup, render_text
 from storage import Database
 
@@ -55,6 +57,7 @@ class OutboxDispatcher:
         messages_per_second: float,
         per_chat: tuple[int, float] = (CHAT_BURST, CHAT_PERIOD_SECONDS),
         lease: timedelta = timedelta(seconds=30),
+        media_root: Path = Path("."),
     ) -> None:
         self._bot = bot
         self._database = database
@@ -66,6 +69,7 @@ class OutboxDispatcher:
         # Longer than one send can take (PTB's timeouts add up to ~16 s); after a crash a
         # chat waits this long before its leased message goes out again.
         self._lease = lease
+        self._media_root = media_root  # the flows folder: media paths are relative to it
         self._per_chat: OrderedDict[str, AsyncLimiter] = OrderedDict()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -131,12 +135,15 @@ class OutboxDispatcher:
             if parcel.kind == REPLY:
                 assert parcel.reply is not None
                 async with self._chat_limiter(parcel.recipient), self._overall:
-                    await self._bot.send_message(
-                        parcel.chat_id,
-                        render_text(parcel.reply),
-                        reply_markup=render_markup(parcel.reply),
-                        disable_notification=parcel.reply.silent,
-                    )
+                    if parcel.reply.media is not None:
+                        await self._send_media(parcel.chat_id, parcel.reply)
+                    else:
+                        await self._bot.send_message(
+                            parcel.chat_id,
+                            render_text(parcel.reply),
+                            reply_markup=render_markup(parcel.reply),
+                            disable_notification=parcel.reply.silent,
+                        )
             elif parcel.kind == ANSWER_CALLBACK:
                 await self._bot.answer_callback_query(parcel.callback_id or "")
             elif parcel.kind == LEAVE_CHAT:
@@ -153,6 +160,24 @@ class OutboxDispatcher:
             # 5xx, timeouts and network errors: exponential backoff, 1 s, 2 s, 4 s … 5 min
             delay = min(2 ** (parcel.attempts - 1), MAX_BACKOFF_SECONDS)
             raise Backoff(timedelta(seconds=delay), type(error).__name__) from None
+
+    async def _send_media(self, chat_id: int, reply: Reply) -> None:
+        """A flow's voice prompt, audio, photo or document, from the flows folder."""
+        assert reply.media is not None
+        kind, path = reply.media
+        send = {
+            "voice": self._bot.send_voice,
+            "audio": self._bot.send_audio,
+            "photo": self._bot.send_photo,
+            "document": self._bot.send_document,
+        }[kind]
+        file = (self._media_root / path).read_bytes()
+        await send(
+            chat_id,
+            InputFile(file, filename=Path(path).name),  # type: ignore[operator]
+            caption=render_text(reply) or None,
+            disable_notification=reply.silent,
+        )
 
     def _chat_limiter(self, recipient: str) -> AsyncLimiter:
         limiter = self._per_chat.get(recipient)

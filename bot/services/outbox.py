@@ -22,6 +22,7 @@ def _payload(envelope: Envelope) -> dict[str, Any]:
             "text": reply.text,
             "rtl": reply.rtl,
             "silent": reply.silent,
+            "media": list(reply.media) if reply.media else None,
             "choices": [[[c.label, c.action] for c in row] for row in reply.choices],
         }
     if envelope.callback_id is not None:
@@ -82,6 +83,7 @@ class Outbox:
                 choices=choices,
                 rtl=payload["rtl"],
                 silent=payload.get("silent", False),
+                media=(payload["media"][0], payload["media"][1]) if payload.get("media") else None,
             )
         return Parcel(
             id=item.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +183,33 @@ async def rows_tied_to(url: str, user_id: int) -> list[str]:
     finally:
         await database.dispose()
     return found
+
+
+async def test_a_voice_prompt_is_sent_in_the_parents_language(
+    api: FakeBotApi, database_url: str, tmp_path: Path
+) -> None:
+    import shutil
+
+    from bot.settings import DEFAULT_FLOWS_DIR
+
+    shutil.copytree(DEFAULT_FLOWS_DIR, tmp_path, dirs_exist_ok=True)
+    welcome = tmp_path / "welcome.yaml"
+    welcome.write_text(
+        welcome.read_text(encoding="utf-8").replace(
+            "  hello:\n",
+            "  hello:\n    media:\n      voice: {nl: hallo-nl.ogg, ar: hallo-ar.ogg}\n",
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "hallo-nl.ogg").write_bytes(b"OggS dutch")
+    (tmp_path / "hallo-ar.ogg").write_bytes(b"OggS arabic")
+    parent = api.user(7005, language_code="ar")
+    async with live_bot(settings_for(api, await migrated(database_url), flows_dir=tmp_path)):
+        await parent.send_text("/start")
+        await parent.wait_for(1)
+        await parent.press("lang:ar")
+        await parent.wait_for(7)  # confirmation, the voice prompt, the welcome, the menu
+    voices = [m for m in parent.received if "voice" in m]
+    assert len(voices) == 1 and parent.received.index(voices[0]) == 2  # picker, confirmation
+    [call] = api.calls("sendVoice")
+    assert call["chat_id"] == parent.id

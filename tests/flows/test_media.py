@@ -1,0 +1,61 @@
+"""Media in a node: a voice prompt (or audio, photo, document) per language, Dutch as fallback."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from flows import engine
+from flows.flowset import FlowSet
+from flows.library import check_folder
+from flows.loader import flow_from_data
+
+NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+FLOW = {
+    "schema": 1,
+    "flow": "main",
+    "start": "a",
+    "nodes": {
+        "a": {
+            "media": {"voice": {"nl": "vraag-nl.ogg", "ar": "vraag-ar.ogg"}},
+            "say": ["Luister even"],
+        }
+    },
+}
+
+
+def test_the_prompt_in_the_language_or_dutch() -> None:
+    flow, problems = flow_from_data(FLOW, "main.yaml")
+    assert flow is not None and problems == []
+    flows = FlowSet({"main": flow}, rtl=frozenset({"ar"}))
+    arabic = engine.begin(flows, "main", "ar", NOW).outputs
+    polish = engine.begin(flows, "main", "pl", NOW).outputs
+    assert arabic[0].media == ("voice", "vraag-ar.ogg") and arabic[0].rtl
+    assert polish[0].media == ("voice", "vraag-nl.ogg")  # no Polish prompt: the Dutch one
+    assert arabic[1].text == "Luister even" and arabic[1].media is None
+
+
+def test_media_mistakes_are_reported(tmp_path: Path) -> None:
+    wrong = {
+        **FLOW,
+        "nodes": {
+            "a": {"media": {"video": {"nl": "x.mp4"}}, "say": ["x"], "next": "b"},
+            "b": {"media": {"voice": {"ar": "alleen-ar.ogg"}}, "say": ["y"], "next": "c"},
+            "c": {"media": {"photo": {"nl": "weg.jpg"}}, "say": ["z"]},
+        },
+    }
+    (tmp_path / "main.yaml").write_text(yaml.safe_dump(wrong, allow_unicode=True))
+    _, _, problems = check_folder(tmp_path, tmp_path, ["nl"])
+    shown = "\n".join(str(p) for p in problems)
+    assert "node 'a': 'media' kind 'video' is not one of voice, audio, photo, document" in shown
+    assert "node 'b': 'media' needs a Dutch file ('nl')" in shown
+    assert "node 'c': media file for nl not found: weg.jpg" in shown
+
+
+def test_shipped_defaults_folder_still_checks(tmp_path: Path) -> None:
+    shutil.copytree(Path(__file__).resolve().parents[2] / "flows" / "defaults", tmp_path / "f")
+    flows, _, problems = check_folder(tmp_path / "f", tmp_path, ["nl"])
+    assert len(flows) == 4 and problems == []
