@@ -94,6 +94,7 @@ def directed(text: str, rtl: bool) -> str:
 ROOT = LOCALES_DIR.parent
 TEMPLATE = LOCALES_DIR / f"{DOMAIN}.pot"
 REVIEW_MARK = "Reviewed by a native speaker:"
+FLOW_SOURCE_LANGUAGE = "nl"
 # Where Babel's defaults are wrong or missing (CLDR: ti "one: n = 0..1"; rif: no CLDR data).
 PLURAL_FORMS = {
     "ti": "nplurals=2; plural=(n > 1);",
@@ -132,6 +133,11 @@ def update_catalogs(
             catalog.header_comment = f"# Tussen In bot — {code}\n# {REVIEW_MARK} no"
             catalog.fuzzy = False
         catalog.update(template, update_header_comment=False)
+        if code == FLOW_SOURCE_LANGUAGE:
+            # The flows are written in Dutch: their Dutch "translation" is the text itself.
+            for message in catalog:
+                if message.id and ":" in (message.context or ""):
+                    message.string, message.flags = message.id, set()
         if code in PLURAL_FORMS:
             # Babel offers no setter; its header writer reads these two attributes.
             catalog._num_plurals, catalog._plural_expr = _plural(PLURAL_FORMS[code])  # type: ignore[assignment]
