@@ -105,7 +105,9 @@ class ChatView:
         it; a button of the reply keyboard is "pressed" by sending its text."""
         for message in reversed(self.chat.received()):
             for button in buttons(message):
-                if label not in (button["text"], button.get("callback_data")):
+                # A person reads the label without its direction mark or the picker's ✓.
+                shown = button["text"].lstrip("\u200e\u200f").removeprefix("✓ ")
+                if label not in (button["text"], shown, button.get("callback_data")):
                     continue
                 if "callback_data" not in button:
                     raise AssertionError(f"button {label!r} has no callback_data: {button}")
