@@ -23,7 +23,9 @@ def to_input(message: Message) -> Input:
         return Text(text)
     if message.voice is not None:
         return Media("voice", message.voice.file_id)  # saved only where a flow asks for voice
-    return Media(message.effective_attachment.__class__.__name__.lower())
+    # Contacts, locations and documents are never kept: a flow's "other" answers them.
+    kinds = ("photo", "audio", "video", "document", "contact", "location", "venue", "sticker")
+    return Media(next((kind for kind in kinds if getattr(message, kind, None)), "other"))
 
 
 async def on_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
