@@ -13,7 +13,8 @@ from pathlib import Path
 from bot.errors import StartupError
 from bot.i18n import LOCALES_DIR, compile_catalogs, extract_template, update_catalogs
 from bot.logs import configure_logging
-from bot.runtime import open_core
+from bot.runtime import open_core, open_database
+from bot.services.clock import SystemClock
 from bot.services.coordinator_settings import SETTINGS_FILE, SettingsFile, SettingsFileError
 from bot.services.languages import LANGUAGES
 from bot.settings import Settings, load_settings
@@ -121,6 +122,52 @@ def i18n_check() -> int:
     return 1 if problems else 0
 
 
+async def invite(settings: Settings, args: argparse.Namespace) -> None:
+    """Print a one-time deep link that registers whoever opens it as a VP or coordinator."""
+    from bot.services.bot_profile import deep_link
+    from bot.services.privacy import IdentityVault
+    from bot.services.staff import COORDINATOR, TOPICS, VP, Staff
+    from storage.people import Profile
+
+    role = VP if args.command == "vp" else COORDINATOR
+    languages = tuple(filter(None, (getattr(args, "languages", "") or "").split(",")))
+    topics = tuple(filter(None, (getattr(args, "topics", "") or "").split(",")))
+    unknown = [code for code in languages if code not in LANGUAGES]
+    if unknown or (role == VP and not languages):
+        raise StartupError(f"--languages: give codes from {', '.join(LANGUAGES)}, e.g. ar,nl")
+    if [topic for topic in topics if topic not in TOPICS]:
+        raise StartupError(f"--topics: choose from {', '.join(TOPICS)}")
+    profile = Profile(
+        role,
+        args.name.strip(),
+        languages,
+        getattr(args, "gender", "") or "",
+        topics,
+        getattr(args, "capacity", 3),
+    )
+    core_settings = SettingsFile(settings.flows_dir).current
+    database = await open_database(settings)
+    try:
+        now = SystemClock().now()
+        async with database.transaction() as uow:
+            try:
+                link_base = await deep_link(uow, "")
+            except LookupError as error:
+                raise StartupError(f"{error}.") from None
+            code, expires = await Staff(
+                IdentityVault(settings.secret_key.get_secret_value())
+            ).invite(uow, profile, now, core_settings.timings.invite_valid)
+    finally:
+        await database.dispose()
+    local = expires.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
+    print(
+        f"Invitation for {profile.name} ({'vertrouwenspersoon' if role == VP else role}), "
+        f"valid once until {local}:"
+    )
+    print(link_base + code)
+    print("Send it to them privately: whoever opens it first is registered.")
+
+
 def settings_check(folder: str | None) -> int:
     """Check the coordinator's settings file; every problem on its own line."""
     path = Path(folder) if folder else load_settings().flows_dir
@@ -156,6 +203,19 @@ def _parser() -> argparse.ArgumentParser:
     flows_check_parser = flows.add_parser("check", help="validate the flows (default FLOWS_DIR)")
     flows_check_parser.add_argument("folder", nargs="?", help="a folder of flow files")
     flows.add_parser("reload", help="merge edited flow texts into the catalogs, compile, check")
+    for role, what in (("vp", "a vertrouwenspersoon"), ("coordinator", "a coordinator")):
+        people = commands.add_parser(role, help=f"{what}: invitations").add_subparsers(
+            dest="action", required=True
+        )
+        invite_parser = people.add_parser("invite", help=f"print a one-time link for {what}")
+        invite_parser.add_argument("--name", required=True, help="their name (staff only)")
+        if role == "vp":
+            invite_parser.add_argument("--languages", required=True, help="e.g. ar,nl")
+            invite_parser.add_argument("--gender", required=True, choices=["f", "m"])
+            invite_parser.add_argument("--topics", default="", help="e.g. school,money")
+            invite_parser.add_argument(
+                "--capacity", type=int, default=3, help="open cases at most (default 3)"
+            )
     checks = commands.add_parser("settings", help="the coordinator's settings file")
     check = checks.add_subparsers(dest="action", required=True).add_parser(
         "check", help="validate settings.yaml (default: the one in FLOWS_DIR)"
@@ -171,8 +231,10 @@ def _terminate_on_sigterm() -> None:
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
 
 
-async def _main_async(command: str, settings: Settings) -> None:
+async def _main_async(command: str, settings: Settings, args: argparse.Namespace) -> None:
     _terminate_on_sigterm()
+    if command in ("vp", "coordinator"):
+        await invite(settings, args)
     if command == "run":
         await run(settings)
     elif command == "shell":
@@ -206,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         level = logging.WARNING if command == "shell" else logging.INFO
         configure_logging([token, settings.secret_key.get_secret_value()], level)
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-            asyncio.run(_main_async(command, settings))
+            asyncio.run(_main_async(command, settings, args))
     except StartupError as error:
         print(f"tussenin: {error}", file=sys.stderr)
         return 2

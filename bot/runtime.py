@@ -20,6 +20,7 @@ from bot.services.maintenance import register_maintenance
 from bot.services.privacy import IdentityVault
 from bot.services.reception import Reception
 from bot.services.scheduling import TaskRegistry
+from bot.services.staff import Staff
 from bot.settings import Settings
 from flows.problems import FlowError
 from storage import Database, DatabaseUnavailable
@@ -108,5 +109,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
         coordinator=coordinator,
         tasks=tasks,
         flows=library,
-        reception=Reception(vault, catalogs, lambda: coordinator.current.languages, conversations),
+        reception=Reception(
+            vault, catalogs, lambda: coordinator.current.languages, conversations, Staff(vault)
+        ),
     )

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Command:
-    """A Latin command such as `start`, without the slash."""
+    """A Latin command such as `start`, without the slash; `argument` is what follows
+    (a deep link's start payload)."""
 
     name: str
+    argument: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ CHANNEL = "telegram"
 def to_input(message: Message) -> Input:
     text = message.text or ""
     if text.startswith("/"):
-        # "/start@tussenin_bot payload" → start
-        return Command(text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower())
+        # "/start@tussenin_bot payload" → start, with the payload as argument
+        head, *rest = text[1:].split(maxsplit=1)
+        return Command(head.split("@", 1)[0].lower(), rest[0].strip() if rest else None)
     if text:
         return Text(text)
     if message.voice is not None:

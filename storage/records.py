@@ -59,3 +59,17 @@ class CaseRequest:
     sealed_answers: str
     status: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    role: str
+    name: str
+    display_name: str
+    languages: tuple[str, ...]
+    gender: str
+    topics: tuple[str, ...]
+    capacity: int
+    active: bool
+    available: bool

@@ -155,3 +155,43 @@ class CaseRequestRow(SQLModel, table=True):
     sealed_answers: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(max_length=16)
     created_at: datetime = Field(sa_column=_utc())
+
+
+class PersonRow(SQLModel, table=True):
+    """A vertrouwenspersoon or coordinator: staff, registered by an invite; found by a keyed
+    hash of their Telegram id like parents, their chat sealed."""
+
+    __tablename__ = "person"
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str = Field(max_length=16)
+    name: str = Field(max_length=80)  # for coordinators; parents see display_name
+    display_name: str = Field(max_length=40)
+    subject_hash: str = Field(max_length=64, unique=True)
+    sealed_chat: str = Field(sa_column=Column(String(512), nullable=False))
+    languages: str = Field(default="", max_length=80)
+    gender: str = Field(default="", max_length=1)
+    topics: str = Field(default="", max_length=200)
+    capacity: int = 3
+    active: bool = True
+    available: bool = True
+    last_offer_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class InviteRow(SQLModel, table=True):
+    """A one-time registration code (only its keyed hash is kept), valid until it expires."""
+
+    __tablename__ = "invite"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    role: str = Field(max_length=16)
+    name: str = Field(max_length=80)
+    languages: str = Field(default="", max_length=80)
+    gender: str = Field(default="", max_length=1)
+    topics: str = Field(default="", max_length=200)
+    capacity: int = 3
+    expires_at: datetime = Field(sa_column=_utc())
+    used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())

@@ -13,6 +13,7 @@ from storage.conversations import (
     erase_parent_rows,
 )
 from storage.outbox import OutboxRepository
+from storage.people import People
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
 from storage.tasks import TaskRepository
 
@@ -28,6 +29,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(session)
         self.flow_versions = FlowVersions(session)
         self.case_requests = CaseRequests(session)
+        self.people = People(session)
 
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
         """/forget: every row tied to the parent goes, and everything scheduled for them."""

@@ -47,6 +47,7 @@ class QuietHours(_Strict):
 
 class Timings(_Strict):
     delivery_give_up: Duration = timedelta(days=1)
+    invite_valid: Duration = timedelta(days=7)
 
 
 class Retention(_Strict):

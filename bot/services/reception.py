@@ -14,6 +14,7 @@ from bot.i18n import Catalogs, Translator
 from bot.services.conversations import MENU, Conversations
 from bot.services.languages import LANGUAGES
 from bot.services.privacy import IdentityVault
+from bot.services.staff import COORDINATOR, INVITE_PREFIX, Staff
 from flows.answers import normalise
 from flows.inputs import Command, Input, Media, Pick, Text
 from flows.outputs import Choice, Reply
@@ -49,11 +50,13 @@ class Reception:
         catalogs: Catalogs,
         enabled: Callable[[], list[str]],
         conversations: Conversations,
+        staff: Staff,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._enabled = enabled  # the coordinator's current choice, which may be reloaded
         self.conversations = conversations
+        self.staff = staff
 
     @property
     def languages(self) -> list[str]:
@@ -68,6 +71,8 @@ class Reception:
         language_hint: str | None = None,
     ) -> list[Reply]:
         """Answer one input of a parent; `language_hint` is the client's language, if known."""
+        if isinstance(incoming, Command) and (incoming.argument or "").startswith(INVITE_PREFIX):
+            return await self._register(uow, subject, incoming.argument or "", now, language_hint)
         key = self._vault.subject_hash(subject.channel, subject.external_id)
         parent = await uow.parents.get_or_create(
             subject.channel, key, self._vault.seal(subject.external_id), now
@@ -123,6 +128,31 @@ class Reception:
                     return await self.conversations.begin(uow, parent, key, now, node=MENU)
                 return replies
         raise TypeError(f"unknown input {type(incoming).__name__}")
+
+    async def _register(
+        self, uow: UnitOfWork, subject: Subject, code: str, now: datetime, hint: str | None
+    ) -> list[Reply]:
+        """An invitation link opened: this account becomes a VP or coordinator."""
+        t = self._t(hint)
+        person = await self.staff.register(uow, code, subject.channel, subject.external_id, now)
+        if person is None:
+            return [
+                self._say(
+                    t,
+                    t.gettext(
+                        "This invitation link does not work (any more). "
+                        "Ask your coordinator for a new one."
+                    ),
+                )
+            ]
+        if person.role == COORDINATOR:
+            text = t.gettext("Welcome, {name}. You are now registered as a coordinator.")
+        else:
+            text = t.gettext(
+                "Welcome, {name}. You are now registered as a vertrouwenspersoon. "
+                "Parents will see you as {display_name}."
+            )
+        return [self._say(t, text.format(name=person.name, display_name=person.display_name))]
 
     def _control(self, incoming: Input, t: Translator) -> str | None:
         if isinstance(incoming, Command):

@@ -213,3 +213,35 @@ async def test_a_voice_prompt_is_sent_in_the_parents_language(
     assert len(voices) == 1 and parent.received.index(voices[0]) == 2  # picker, confirmation
     [call] = api.calls("sendVoice")
     assert call["chat_id"] == parent.id
+
+
+async def test_a_vp_registers_with_an_invitation_link(
+    api: FakeBotApi, database_url: str, tmp_path: Path
+) -> None:
+    from tests.live import cli_settings, run_cli, start_cli
+
+    url = await migrated(database_url)
+    settings = cli_settings(api, url)
+    async with live_bot(settings_for(api, url)):
+        pass  # the bot has run once: its username is known, links can be made offline
+    process = await start_cli(
+        tmp_path, "vp", "invite", "--name", "Amina El Idrissi", "--languages", "ar,nl",
+        "--gender", "f", "--topics", "school,safety", **settings,
+    )
+    stdout, stderr = await process.communicate()
+    assert process.returncode == 0, stderr.decode()
+    link = next(line for line in stdout.decode().splitlines() if line.startswith("https://"))
+    assert link.startswith(f"https://t.me/{api.bot_user['username']}?start=inv")
+    code = link.split("start=", 1)[1]
+    vp, stranger = api.user(7101, language_code="nl"), api.user(7102, language_code="nl")
+    async with live_bot(settings_for(api, url)):
+        await vp.send_text(f"/start {code}")
+        [welcome] = await vp.wait_for(1)
+        await stranger.send_text(f"/start {code}")  # a link works once
+        [refused] = await stranger.wait_for(1)
+    assert welcome["text"].startswith("Welkom, Amina El Idrissi") and "Amina" in welcome["text"]
+    assert "vertrouwenspersoon" in welcome["text"]
+    assert refused["text"] != welcome["text"] and "Amina" not in refused["text"]
+    bad, stderr_text = await run_cli(tmp_path, "vp", "invite", "--name", "X", "--languages", "xx",
+                                     "--gender", "f", **settings)
+    assert bad == 2 and "--languages" in stderr_text

@@ -21,6 +21,7 @@ from bot.services.outbox import Outbox
 from bot.services.privacy import IdentityVault
 from bot.services.reception import Reception, Subject
 from bot.services.scheduling import TaskRegistry, TaskRunner
+from bot.services.staff import Staff
 from flows.inputs import Command, Input, Pick, Text
 from flows.outputs import Reply
 from storage import Database
@@ -44,7 +45,9 @@ Say = Callable[[Input], Awaitable[list[Reply]]]
 
 async def at_the_question(db: Database, conversations: Conversations, clock: ManualClock) -> Say:
     """A parent at the question of the ask flow; returns how they say more."""
-    reception = Reception(VAULT, Catalogs(list(LANGUAGES)), lambda: ["nl"], conversations)
+    reception = Reception(
+        VAULT, Catalogs(list(LANGUAGES)), lambda: ["nl"], conversations, Staff(VAULT)
+    )
 
     async def say(incoming: Input) -> list[Reply]:
         async with db.transaction() as uow:

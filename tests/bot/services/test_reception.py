@@ -16,6 +16,7 @@ from bot.services.flow_library import FlowLibrary
 from bot.services.languages import LANGUAGES
 from bot.services.privacy import IdentityVault
 from bot.services.reception import FORGET_YES, Reception, Subject
+from bot.services.staff import Staff
 from flows.inputs import Command, Media, Pick, Text
 from flows.outputs import Reply
 from storage import Database
@@ -37,7 +38,9 @@ def library() -> FlowLibrary:
 @pytest.fixture
 def reception(library: FlowLibrary) -> Reception:
     conversations = Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")))
-    return Reception(VAULT, Catalogs(list(LANGUAGES)), lambda: ENABLED, conversations)
+    return Reception(
+        VAULT, Catalogs(list(LANGUAGES)), lambda: ENABLED, conversations, Staff(VAULT)
+    )
 
 
 async def say(
