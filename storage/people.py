@@ -27,10 +27,16 @@ class Profile:
 def _person(row: PersonRow) -> Person:
     assert row.id is not None
     return Person(
-        id=row.id, role=row.role, name=row.name, display_name=row.display_name,
-        languages=tuple(filter(None, row.languages.split(","))), gender=row.gender,
-        topics=tuple(filter(None, row.topics.split(","))), capacity=row.capacity,
-        active=row.active, available=row.available,
+        id=row.id,
+        role=row.role,
+        name=row.name,
+        display_name=row.display_name,
+        languages=tuple(filter(None, row.languages.split(","))),
+        gender=row.gender,
+        topics=tuple(filter(None, row.topics.split(","))),
+        capacity=row.capacity,
+        active=row.active,
+        available=row.available,
     )
 
 
@@ -41,30 +47,47 @@ class People:
     async def add_invite(
         self, code_hash: str, profile: Profile, expires_at: datetime, now: datetime
     ) -> None:
-        self._session.add(InviteRow(
-            code_hash=code_hash, role=profile.role, name=profile.name,
-            languages=",".join(profile.languages), gender=profile.gender,
-            topics=",".join(profile.topics), capacity=profile.capacity,
-            expires_at=expires_at, created_at=now,
-        ))
+        self._session.add(
+            InviteRow(
+                code_hash=code_hash,
+                role=profile.role,
+                name=profile.name,
+                languages=",".join(profile.languages),
+                gender=profile.gender,
+                topics=",".join(profile.topics),
+                capacity=profile.capacity,
+                expires_at=expires_at,
+                created_at=now,
+            )
+        )
         await self._session.flush()
 
     async def use_invite(
         self, code_hash: str, subject_hash: str, sealed_chat: str, now: datetime
     ) -> Person | None:
         """The person the invite registers, once, before it expires; None otherwise."""
-        invite = (await self._session.execute(
-            select(InviteRow).where(InviteRow.code_hash == code_hash).with_for_update()  # type: ignore[arg-type]
-        )).scalar_one_or_none()
+        invite = (
+            await self._session.execute(
+                select(InviteRow).where(InviteRow.code_hash == code_hash).with_for_update()  # type: ignore[arg-type]
+            )
+        ).scalar_one_or_none()
         if invite is None or invite.used_at is not None or invite.expires_at <= now:
             return None
         invite.used_at = now
-        row = (await self._session.execute(
-            select(PersonRow).where(PersonRow.subject_hash == subject_hash)  # type: ignore[arg-type]
-        )).scalar_one_or_none()
+        row = (
+            await self._session.execute(
+                select(PersonRow).where(PersonRow.subject_hash == subject_hash)  # type: ignore[arg-type]
+            )
+        ).scalar_one_or_none()
         if row is None:
-            row = PersonRow(subject_hash=subject_hash, sealed_chat=sealed_chat, created_at=now,
-                            role="", name="", display_name="")
+            row = PersonRow(
+                subject_hash=subject_hash,
+                sealed_chat=sealed_chat,
+                created_at=now,
+                role="",
+                name="",
+                display_name="",
+            )
             self._session.add(row)
         row.role, row.name = invite.role, invite.name
         row.display_name = row.display_name or invite.name.split()[0][:40]
@@ -74,7 +97,9 @@ class People:
         return _person(row)
 
     async def find(self, subject_hash: str) -> Person | None:
-        row = (await self._session.execute(
-            select(PersonRow).where(PersonRow.subject_hash == subject_hash)  # type: ignore[arg-type]
-        )).scalar_one_or_none()
+        row = (
+            await self._session.execute(
+                select(PersonRow).where(PersonRow.subject_hash == subject_hash)  # type: ignore[arg-type]
+            )
+        ).scalar_one_or_none()
         return _person(row) if row else None

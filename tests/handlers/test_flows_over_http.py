@@ -225,8 +225,18 @@ async def test_a_vp_registers_with_an_invitation_link(
     async with live_bot(settings_for(api, url)):
         pass  # the bot has run once: its username is known, links can be made offline
     process = await start_cli(
-        tmp_path, "vp", "invite", "--name", "Amina El Idrissi", "--languages", "ar,nl",
-        "--gender", "f", "--topics", "school,safety", **settings,
+        tmp_path,
+        "vp",
+        "invite",
+        "--name",
+        "Amina El Idrissi",
+        "--languages",
+        "ar,nl",
+        "--gender",
+        "f",
+        "--topics",
+        "school,safety",
+        **settings,
     )
     stdout, stderr = await process.communicate()
     assert process.returncode == 0, stderr.decode()
@@ -242,6 +252,7 @@ async def test_a_vp_registers_with_an_invitation_link(
     assert welcome["text"].startswith("Welkom, Amina El Idrissi") and "Amina" in welcome["text"]
     assert "vertrouwenspersoon" in welcome["text"]
     assert refused["text"] != welcome["text"] and "Amina" not in refused["text"]
-    bad, stderr_text = await run_cli(tmp_path, "vp", "invite", "--name", "X", "--languages", "xx",
-                                     "--gender", "f", **settings)
+    bad, stderr_text = await run_cli(
+        tmp_path, "vp", "invite", "--name", "X", "--languages", "xx", "--gender", "f", **settings
+    )
     assert bad == 2 and "--languages" in stderr_text

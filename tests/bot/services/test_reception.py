@@ -38,9 +38,7 @@ def library() -> FlowLibrary:
 @pytest.fixture
 def reception(library: FlowLibrary) -> Reception:
     conversations = Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")))
-    return Reception(
-        VAULT, Catalogs(list(LANGUAGES)), lambda: ENABLED, conversations, Staff(VAULT)
-    )
+    return Reception(VAULT, Catalogs(list(LANGUAGES)), lambda: ENABLED, conversations, Staff(VAULT))
 
 
 async def say(

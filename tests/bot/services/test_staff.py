@@ -25,7 +25,10 @@ async def test_an_invite_registers_once(database: Database) -> None:
         again = await staff.register(uow, code, "telegram", 666, NOW)
     assert person is not None and again is None
     assert (person.role, person.display_name, person.languages, person.capacity) == (
-        "vp", "Amina", ("ar", "nl"), 2
+        "vp",
+        "Amina",
+        ("ar", "nl"),
+        2,
     )
     async with database.transaction() as uow:
         found = await uow.people.find(VAULT.subject_hash("telegram", 555))
