@@ -1,4 +1,4 @@
-"""Conversations, flow versions and case requests."""
+"""Conversations and flow versions; erasing a parent."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.records import CaseRequest, ConversationRecord
-from storage.tables import CaseRequestRow, ConversationRow, FlowVersionRow
+from storage.records import ConversationRecord
+from storage.tables import CaseEventRow, CaseRow, ConversationRow, FlowVersionRow, OfferRow
 
 
 class ConversationRepository:
@@ -65,54 +65,12 @@ class FlowVersions:
             await self._session.flush()
 
 
-class CaseRequests:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
-    async def add(
-        self,
-        *,
-        parent_id: int,
-        topic: str | None,
-        language: str,
-        urgent: bool,
-        sealed_answers: str,
-        now: datetime,
-    ) -> int:
-        row = CaseRequestRow(
-            parent_id=parent_id,
-            topic=topic,
-            language=language,
-            urgent=urgent,
-            sealed_answers=sealed_answers,
-            status="requested",
-            created_at=now,
-        )
-        self._session.add(row)
-        await self._session.flush()
-        assert row.id is not None
-        return row.id
-
-    async def of_parent(self, parent_id: int) -> list[CaseRequest]:
-        rows = await self._session.execute(
-            select(CaseRequestRow).where(CaseRequestRow.parent_id == parent_id)  # type: ignore[arg-type]
-        )
-        return [
-            CaseRequest(
-                id=r.id or 0,
-                parent_id=r.parent_id,
-                topic=r.topic,
-                language=r.language,
-                urgent=r.urgent,
-                sealed_answers=r.sealed_answers,
-                status=r.status,
-                created_at=r.created_at,
-            )
-            for r in rows.scalars()
-        ]
-
-
 async def erase_parent_rows(session: AsyncSession, parent_id: int) -> None:
     """Every row that belongs to one parent, in an order the foreign keys accept."""
-    for table in (CaseRequestRow.__table__, ConversationRow.__table__):  # type: ignore[attr-defined]
+    cases = select(CaseRow.__table__.c.id).where(  # type: ignore[attr-defined]
+        CaseRow.__table__.c.parent_id == parent_id  # type: ignore[attr-defined]
+    )
+    for child in (OfferRow.__table__, CaseEventRow.__table__):  # type: ignore[attr-defined]
+        await session.execute(delete(child).where(child.c.case_id.in_(cases)))
+    for table in (CaseRow.__table__, ConversationRow.__table__):  # type: ignore[attr-defined]
         await session.execute(delete(table).where(table.c.parent_id == parent_id))

@@ -103,3 +103,15 @@ class People:
             )
         ).scalar_one_or_none()
         return _person(row) if row else None
+
+    async def vps(self) -> list[Person]:
+        rows = await self._session.execute(
+            select(PersonRow).where(PersonRow.role == "vp")  # type: ignore[arg-type]
+        )
+        return [_person(row) for row in rows.scalars()]
+
+    async def offered(self, person_id: int, now: datetime) -> None:
+        row = await self._session.get(PersonRow, person_id)
+        if row is not None:
+            row.last_offer_at = now
+            await self._session.flush()

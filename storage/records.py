@@ -50,14 +50,17 @@ class ConversationRecord:
 
 
 @dataclass(frozen=True)
-class CaseRequest:
+class Case:
     id: int
+    alias: str
     parent_id: int
     topic: str | None
     language: str
     urgent: bool
+    gender_pref: str
     sealed_answers: str
     status: str
+    vp_id: int | None
     created_at: datetime
 
 
@@ -73,3 +76,4 @@ class Person:
     capacity: int
     active: bool
     available: bool
+    last_offer_at: datetime | None = None

@@ -138,12 +138,15 @@ class FlowVersionRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
 
 
-class CaseRequestRow(SQLModel, table=True):
-    """A parent's consented request for a vertrouwenspersoon (the handoff; #5 acts on it)."""
+class CaseRow(SQLModel, table=True):
+    """A parent's consented request for a vertrouwenspersoon, shown to VPs by its alias only.
 
-    __tablename__ = "case_request"
+    waiting → offered → accepted → in_contact → closed, or withdrawn."""
+
+    __tablename__ = "cases"
 
     id: int | None = Field(default=None, sa_column=_id())
+    alias: str = Field(max_length=8, unique=True)
     parent_id: int = Field(
         sa_column=Column(
             BigInteger, ForeignKey("parent.id", ondelete="CASCADE"), nullable=False, index=True
@@ -152,9 +155,49 @@ class CaseRequestRow(SQLModel, table=True):
     topic: str | None = Field(default=None, max_length=32)
     language: str = Field(max_length=8)
     urgent: bool = False
+    gender_pref: str = Field(
+        default="", sa_column=Column(String(1), nullable=False, server_default="")
+    )
     sealed_answers: str = Field(sa_column=Column(Text, nullable=False))
     status: str = Field(max_length=16)
+    vp_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("person.id"), nullable=True)
+    )
     created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class OfferRow(SQLModel, table=True):
+    """A case offered to one VP: open, then accepted, declined, expired or withdrawn."""
+
+    __tablename__ = "offer"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
+    status: str = Field(max_length=16)
+    created_at: datetime = Field(sa_column=_utc())
+    answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class CaseEventRow(SQLModel, table=True):
+    """The case's history: routing reasons, offers, answers. Never a parent's words."""
+
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    at: datetime = Field(sa_column=_utc())
+    kind: str = Field(max_length=32)
+    detail: str = Field(default="", max_length=500)
 
 
 class PersonRow(SQLModel, table=True):

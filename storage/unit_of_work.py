@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.cases import Cases
 from storage.conversations import (
-    CaseRequests,
     ConversationRepository,
     FlowVersions,
     erase_parent_rows,
@@ -28,7 +28,7 @@ class UnitOfWork:
         self.tasks = TaskRepository(session)
         self.conversations = ConversationRepository(session)
         self.flow_versions = FlowVersions(session)
-        self.case_requests = CaseRequests(session)
+        self.cases = Cases(session)
         self.people = People(session)
 
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.services.buttons import ButtonTokens
+from bot.services.cases import CaseDesk
 from bot.services.flow_library import FlowLibrary
 from bot.services.privacy import IdentityVault
 from flows import engine
@@ -28,6 +29,7 @@ class Conversations:
         self._vault = vault
         self.library = library
         self._tokens = tokens
+        self._cases = CaseDesk(vault)
 
     async def begin(
         self,
@@ -143,13 +145,8 @@ class Conversations:
             case SetLanguage(code):
                 await uow.parents.set_language(parent.id, code, now)
             case OpenCase(answers, urgent):
-                await uow.case_requests.add(
-                    parent_id=parent.id,
-                    topic=str(answers.get("topic") or "") or None,
-                    language=parent.language or "nl",
-                    urgent=urgent,
-                    now=now,
-                    sealed_answers=self._vault.seal(json.dumps(answers, ensure_ascii=False)),
+                await self._cases.open(
+                    uow, parent.id, parent.language or "nl", answers, urgent, now
                 )
             case ScheduleNoResponse(after, step):
                 await uow.tasks.schedule(

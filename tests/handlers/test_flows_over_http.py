@@ -86,7 +86,7 @@ async def test_arabic_parent_asks_an_urgent_question_by_voice(
         async with database.transaction() as uow:
             found = await uow.parents.find(VAULT.subject_hash("telegram", parent.id))
             assert found is not None and found.language == "ar"
-            [case] = await uow.case_requests.of_parent(found.id)
+            [case] = await uow.cases.of_parent(found.id)
     finally:
         await database.dispose()
     answers = json.loads(VAULT.open(case.sealed_answers))

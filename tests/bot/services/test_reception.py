@@ -90,7 +90,7 @@ async def test_the_question_flow_opens_a_case_with_sealed_answers(
     async with database.transaction() as uow:
         parent = await uow.parents.find(KEY)
         assert parent is not None
-        [case] = await uow.case_requests.of_parent(parent.id)
+        [case] = await uow.cases.of_parent(parent.id)
     answers = json.loads(VAULT.open(case.sealed_answers))
     assert answers == {"topic": "school", "question": {"voice": "voice-file-7"}, "gender": "any"}
     assert case.topic == "school" and not case.urgent and "voice-file-7" not in case.sealed_answers

@@ -1,0 +1,75 @@
+"""Opening a case: a short alias, an offer to the best matching VP, the reasons in its history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.services.cases import CaseDesk
+from bot.services.privacy import IdentityVault
+from bot.services.staff import Staff
+from storage import Database
+from storage.cases import ALIAS_ALPHABET
+from storage.people import Profile
+from tests.conftest import TEST_SECRET_KEY
+
+NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+VAULT = IdentityVault(TEST_SECRET_KEY)
+
+
+async def register(db: Database, telegram_id: int, profile: Profile) -> int:
+    staff = Staff(VAULT)
+    async with db.transaction() as uow:
+        code, _ = await staff.invite(uow, profile, NOW, timedelta(days=1))
+        person = await staff.register(uow, code, "telegram", telegram_id, NOW)
+    assert person is not None
+    return person.id
+
+
+async def a_parent(db: Database) -> int:
+    async with db.transaction() as uow:
+        parent = await uow.parents.get_or_create("telegram", "p" * 64, None, NOW)
+    return parent.id
+
+
+async def test_a_case_is_offered_to_the_best_vp(database: Database) -> None:
+    await register(database, 1, Profile("vp", "Hatice Y", ("tr", "nl"), "f", ("school",)))
+    amina = await register(database, 2, Profile("vp", "Amina E", ("ar", "nl"), "f", ("school",)))
+    await register(database, 3, Profile("vp", "Omar B", ("ar",), "m", ("money",)))
+    parent = await a_parent(database)
+    async with database.transaction() as uow:
+        case = await CaseDesk(VAULT).open(
+            uow, parent, "ar", {"topic": "school", "gender": "f", "question": "…"}, False, NOW
+        )
+        offered = await uow.cases.offered_to(case.id)
+        history = await uow.cases.history(case.id)
+        [stored] = await uow.cases.of_parent(parent)
+    assert len(case.alias) == 4 and set(case.alias) <= set(ALIAS_ALPHABET)
+    assert offered == {amina} and stored.status == "offered" and stored.gender_pref == "f"
+    assert history[0] == ("opened", "ar, urgent=False")
+    assert history[1][0] == "offered" and history[1][1].startswith(f"VP {amina}: speaks ar")
+    assert "…" not in str(history) and "Amina" not in str(history)  # no words, no names
+
+
+async def test_nobody_matches_and_the_case_waits(database: Database) -> None:
+    await register(database, 1, Profile("vp", "Hatice Y", ("tr", "nl"), "f"))
+    parent = await a_parent(database)
+    async with database.transaction() as uow:
+        case = await CaseDesk(VAULT).open(uow, parent, "ti", {"topic": "health"}, True, NOW)
+        [stored] = await uow.cases.of_parent(parent)
+        history = await uow.cases.history(case.id)
+    assert stored.status == "waiting" and stored.urgent
+    assert history[-1][0] == "nobody" and "does not speak ti" in history[-1][1]
+
+
+async def test_the_next_offer_skips_who_was_asked(database: Database) -> None:
+    first = await register(database, 1, Profile("vp", "A", ("ar",), "f"))
+    second = await register(database, 2, Profile("vp", "B", ("ar",), "m"))
+    parent = await a_parent(database)
+    desk = CaseDesk(VAULT)
+    async with database.transaction() as uow:
+        case = await desk.open(uow, parent, "ar", {}, False, NOW)
+        asked = await uow.cases.offered_to(case.id)
+        await desk.offer_next(uow, case, NOW + timedelta(hours=1))
+        both = await uow.cases.offered_to(case.id)
+        routing = await desk.offer_next(uow, case, NOW + timedelta(hours=2))
+    assert len(asked) == 1 and both == {first, second} and routing.nobody
