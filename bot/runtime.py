@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.errors import StartupError
 from bot.i18n import Catalogs
 from bot.services.buttons import ButtonTokens
+from bot.services.cases import CaseDesk, register_case_tasks
 from bot.services.clock import Clock, SystemClock
 from bot.services.conversations import Conversations
 from bot.services.coordinator_settings import SettingsFile, SettingsFileError
@@ -96,10 +97,12 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     library = load_flows(settings, coordinator)
     database = await open_database(settings)
     vault = IdentityVault(settings.secret_key.get_secret_value())
-    conversations = Conversations(vault, library, ButtonTokens(vault.key("buttons")))
+    cases = CaseDesk(vault, catalogs, lambda: coordinator.current.timings.offer_timeout)
+    conversations = Conversations(vault, library, ButtonTokens(vault.key("buttons")), cases)
     tasks = TaskRegistry()
     register_maintenance(tasks, coordinator)
     register_flow_tasks(tasks, conversations, vault)
+    register_case_tasks(tasks, cases)
     return Core(
         settings=settings,
         database=database,
@@ -110,6 +113,11 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
         tasks=tasks,
         flows=library,
         reception=Reception(
-            vault, catalogs, lambda: coordinator.current.languages, conversations, Staff(vault)
+            vault,
+            catalogs,
+            lambda: coordinator.current.languages,
+            conversations,
+            Staff(vault),
+            cases,
         ),
     )

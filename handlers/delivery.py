@@ -35,6 +35,7 @@ MAX_BACKOFF_SECONDS = 300
 GIVE_UP_AFTER = timedelta(days=1)
 CHAT_BURST, CHAT_PERIOD_SECONDS = 3, 3.0  # 1 message/s per chat, bursts of 3
 KNOWN_CHATS = 10_000
+TELEGRAM_FILE = "telegram:"  # a media reference that is a Telegram file_id, not a path
 
 
 class Backoff(Exception):
@@ -171,10 +172,15 @@ class OutboxDispatcher:
             "photo": self._bot.send_photo,
             "document": self._bot.send_document,
         }[kind]
-        file = (self._media_root / path).read_bytes()
+        # A file Telegram already has (a parent's voice message) goes by its id.
+        file: str | InputFile = (
+            path.removeprefix(TELEGRAM_FILE)
+            if path.startswith(TELEGRAM_FILE)
+            else InputFile((self._media_root / path).read_bytes(), filename=Path(path).name)
+        )
         await send(
             chat_id,
-            InputFile(file, filename=Path(path).name),  # type: ignore[operator]
+            file,  # type: ignore[operator]
             caption=render_text(reply) or None,
             disable_notification=reply.silent,
         )

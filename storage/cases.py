@@ -133,3 +133,35 @@ class Cases:
             select(EVENT.kind, EVENT.detail).where(EVENT.case_id == case_id).order_by(EVENT.id)
         )
         return [(kind, detail) for kind, detail in rows.all()]
+
+    async def get(self, case_id: int) -> Case | None:
+        row = await self._session.get(CaseRow, case_id)
+        return _case(row) if row else None
+
+    async def get_offer(self, offer_id: int) -> tuple[int, int, str] | None:
+        """(case id, person id, status) of an offer."""
+        row = await self._session.get(OfferRow, offer_id)
+        return (row.case_id, row.person_id, row.status) if row else None
+
+    async def assign(self, case_id: int, vp_id: int, now: datetime) -> bool:
+        """The accepting VP takes the case; False when it was no longer on offer."""
+        result = await self._session.execute(
+            update(CaseRow)
+            .where(CASE.id == case_id, CASE.status == "offered")
+            .values(status="accepted", vp_id=vp_id, updated_at=now)
+        )
+        return affected_rows(result) == 1
+
+    async def offers_of(self, case_id: int) -> list[tuple[int, int, str]]:
+        """(offer id, person id, status) of every offer of a case, oldest first."""
+        rows = await self._session.execute(
+            select(OFFER.id, OFFER.person_id, OFFER.status)
+            .where(OFFER.case_id == case_id)
+            .order_by(OFFER.id)
+        )
+        return [(int(o), int(p), str(s)) for o, p, s in rows.all()]
+
+    async def set_offer_status(self, offer_id: int, status: str) -> None:
+        await self._session.execute(
+            update(OfferRow).where(OFFER.id == offer_id).values(status=status)
+        )

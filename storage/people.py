@@ -37,6 +37,9 @@ def _person(row: PersonRow) -> Person:
         capacity=row.capacity,
         active=row.active,
         available=row.available,
+        last_offer_at=row.last_offer_at,
+        subject_hash=row.subject_hash,
+        sealed_chat=row.sealed_chat,
     )
 
 
@@ -115,3 +118,13 @@ class People:
         if row is not None:
             row.last_offer_at = now
             await self._session.flush()
+
+    async def get(self, person_id: int) -> Person | None:
+        row = await self._session.get(PersonRow, person_id)
+        return _person(row) if row else None
+
+    async def coordinators(self) -> list[Person]:
+        rows = await self._session.execute(
+            select(PersonRow).where(PersonRow.role == "coordinator", PersonRow.active)  # type: ignore[arg-type]
+        )
+        return [_person(row) for row in rows.scalars()]

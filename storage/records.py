@@ -10,6 +10,7 @@ from datetime import datetime
 class Parent:
     id: int
     channel: str
+    subject_hash: str
     sealed_chat: str | None
     language: str | None
     stopped_at: datetime | None
@@ -76,4 +77,6 @@ class Person:
     capacity: int
     active: bool
     available: bool
+    subject_hash: str = ""
+    sealed_chat: str = ""
     last_offer_at: datetime | None = None

@@ -17,6 +17,7 @@ def _parent(row: ParentRow) -> Parent:
     return Parent(
         id=row.id,
         channel=row.channel,
+        subject_hash=row.subject_hash,
         sealed_chat=row.sealed_chat,
         language=row.language,
         stopped_at=row.stopped_at,
@@ -64,6 +65,10 @@ class ParentRepository:
             .values(stopped_at=now, updated_at=now)
         )
         return affected_rows(result) > 0
+
+    async def get(self, parent_id: int) -> Parent | None:
+        row = await self._session.get(ParentRow, parent_id)
+        return _parent(row) if row else None
 
     async def resume(self, parent_id: int, now: datetime) -> None:
         """The parent wrote again after stopping."""

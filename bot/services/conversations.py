@@ -25,11 +25,13 @@ WELCOME, MENU = "welcome", "menu"
 
 
 class Conversations:
-    def __init__(self, vault: IdentityVault, library: FlowLibrary, tokens: ButtonTokens) -> None:
+    def __init__(
+        self, vault: IdentityVault, library: FlowLibrary, tokens: ButtonTokens, cases: CaseDesk
+    ) -> None:
         self._vault = vault
         self.library = library
         self._tokens = tokens
-        self._cases = CaseDesk(vault)
+        self._cases = cases
 
     async def begin(
         self,

@@ -48,6 +48,7 @@ class QuietHours(_Strict):
 class Timings(_Strict):
     delivery_give_up: Duration = timedelta(days=1)
     invite_valid: Duration = timedelta(days=7)
+    offer_timeout: Duration = timedelta(hours=12)
 
 
 class Retention(_Strict):

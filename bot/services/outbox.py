@@ -15,7 +15,7 @@ from storage import UnitOfWork
 from storage.records import OutboxItem
 
 
-def _payload(envelope: Envelope) -> dict[str, Any]:
+def payload_of(envelope: Envelope) -> dict[str, Any]:
     if envelope.reply is not None:
         reply = envelope.reply
         return {
@@ -66,7 +66,7 @@ class Outbox:
                 recipient=secrets.token_hex(32) if unlinked else self.recipient(envelope.chat_id),
                 sealed_chat=self._vault.seal(envelope.chat_id),
                 kind=envelope.kind,
-                sealed_payload=self._vault.seal(json.dumps(_payload(envelope))),
+                sealed_payload=self._vault.seal(json.dumps(payload_of(envelope))),
                 source=turn.source,
                 now=turn.now,
             )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
+from bot.services.cases import STAFF_LANGUAGE, CaseDesk
 from bot.services.conversations import MENU, Conversations
 from bot.services.languages import LANGUAGES
 from bot.services.privacy import IdentityVault
@@ -20,6 +21,7 @@ from flows.inputs import Command, Input, Media, Pick, Text
 from flows.outputs import Choice, Reply
 from flows.texts import NP_
 from storage import Parent, UnitOfWork
+from storage.records import Person
 
 LANGUAGE_ACTION = "lang:"
 FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
@@ -51,12 +53,14 @@ class Reception:
         enabled: Callable[[], list[str]],
         conversations: Conversations,
         staff: Staff,
+        cases: CaseDesk,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._enabled = enabled  # the coordinator's current choice, which may be reloaded
         self.conversations = conversations
         self.staff = staff
+        self.cases = cases
 
     @property
     def languages(self) -> list[str]:
@@ -74,6 +78,9 @@ class Reception:
         if isinstance(incoming, Command) and (incoming.argument or "").startswith(INVITE_PREFIX):
             return await self._register(uow, subject, incoming.argument or "", now, language_hint)
         key = self._vault.subject_hash(subject.channel, subject.external_id)
+        person = await uow.people.find(key)
+        if person is not None:
+            return await self._from_staff(uow, person, incoming, now)
         parent = await uow.parents.get_or_create(
             subject.channel, key, self._vault.seal(subject.external_id), now
         )
@@ -153,6 +160,25 @@ class Reception:
                 "Parents will see you as {display_name}."
             )
         return [self._say(t, text.format(name=person.name, display_name=person.display_name))]
+
+    async def _from_staff(
+        self, uow: UnitOfWork, person: Person, incoming: Input, now: datetime
+    ) -> list[Reply]:
+        """A VP or coordinator: offers are answered here; the rest comes with #5's relay."""
+        if isinstance(incoming, Pick) and incoming.action.startswith("offer:"):
+            _, offer_id, answer = [*incoming.action.split(":"), "", ""][:3]
+            if offer_id.isdigit():
+                return await self.cases.answer(uow, person, int(offer_id), answer, now)
+        t = self._t(STAFF_LANGUAGE)
+        return [
+            self._say(
+                t,
+                t.gettext(
+                    "You are registered with Tussen In. New questions arrive here; "
+                    "you choose Accept or Decline."
+                ),
+            )
+        ]
 
     def _control(self, incoming: Input, t: Translator) -> str | None:
         if isinstance(incoming, Command):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.i18n import Catalogs
 from bot.services.cases import CaseDesk
+from bot.services.languages import LANGUAGES
 from bot.services.privacy import IdentityVault
 from bot.services.staff import Staff
 from storage import Database
@@ -14,6 +16,7 @@ from tests.conftest import TEST_SECRET_KEY
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 VAULT = IdentityVault(TEST_SECRET_KEY)
+DESK = CaseDesk(VAULT, Catalogs(list(LANGUAGES)), lambda: timedelta(hours=12))
 
 
 async def register(db: Database, telegram_id: int, profile: Profile) -> int:
@@ -37,7 +40,7 @@ async def test_a_case_is_offered_to_the_best_vp(database: Database) -> None:
     await register(database, 3, Profile("vp", "Omar B", ("ar",), "m", ("money",)))
     parent = await a_parent(database)
     async with database.transaction() as uow:
-        case = await CaseDesk(VAULT).open(
+        case = await DESK.open(
             uow, parent, "ar", {"topic": "school", "gender": "f", "question": "…"}, False, NOW
         )
         offered = await uow.cases.offered_to(case.id)
@@ -54,7 +57,7 @@ async def test_nobody_matches_and_the_case_waits(database: Database) -> None:
     await register(database, 1, Profile("vp", "Hatice Y", ("tr", "nl"), "f"))
     parent = await a_parent(database)
     async with database.transaction() as uow:
-        case = await CaseDesk(VAULT).open(uow, parent, "ti", {"topic": "health"}, True, NOW)
+        case = await DESK.open(uow, parent, "ti", {"topic": "health"}, True, NOW)
         [stored] = await uow.cases.of_parent(parent)
         history = await uow.cases.history(case.id)
     assert stored.status == "waiting" and stored.urgent
@@ -65,7 +68,7 @@ async def test_the_next_offer_skips_who_was_asked(database: Database) -> None:
     first = await register(database, 1, Profile("vp", "A", ("ar",), "f"))
     second = await register(database, 2, Profile("vp", "B", ("ar",), "m"))
     parent = await a_parent(database)
-    desk = CaseDesk(VAULT)
+    desk = DESK
     async with database.transaction() as uow:
         case = await desk.open(uow, parent, "ar", {}, False, NOW)
         asked = await uow.cases.offered_to(case.id)
@@ -73,3 +76,65 @@ async def test_the_next_offer_skips_who_was_asked(database: Database) -> None:
         both = await uow.cases.offered_to(case.id)
         routing = await desk.offer_next(uow, case, NOW + timedelta(hours=2))
     assert len(asked) == 1 and both == {first, second} and routing.nobody
+
+
+async def test_an_unanswered_offer_moves_on(database: Database) -> None:
+    from bot.services.cases import OFFER_TIMEOUT, register_case_tasks
+    from bot.services.clock import ManualClock
+    from bot.services.outbox import Outbox
+    from bot.services.scheduling import TaskRegistry, TaskRunner
+
+    clock = ManualClock(NOW)
+    slow = await register(database, 1, Profile("vp", "A", ("ar",), "f"))
+    other = await register(database, 2, Profile("vp", "B", ("ar",), "f"))
+    parent = await a_parent(database)
+    async with database.transaction() as uow:
+        case = await DESK.open(uow, parent, "ar", {}, False, clock.now())
+        [first] = await uow.cases.offered_to(case.id)
+    registry = TaskRegistry()
+    register_case_tasks(registry, DESK)
+    runner = TaskRunner(database, registry, Outbox(VAULT, "telegram"), owner="t")
+    clock.advance(timedelta(hours=11))
+    assert await runner.tick(clock.now()) == 0
+    clock.advance(timedelta(hours=1))
+    assert await runner.tick(clock.now()) == 1
+    async with database.transaction() as uow:
+        asked = await uow.cases.offered_to(case.id)
+        history = [kind for kind, _ in await uow.cases.history(case.id)]
+        counts = await uow.tasks.counts()
+    assert asked == {slow, other} and first in asked
+    assert history == ["opened", "offered", "expired", "offered"]
+    assert counts.get("done") == 1 and counts.get("pending") == 1  # the second offer's clock
+    assert OFFER_TIMEOUT == "case.offer_timeout"
+
+
+async def test_only_one_accept_wins_on_postgres(postgres_url: str) -> None:
+    """Two VPs holding offers for one case press Accept at the same moment."""
+    import asyncio
+
+    db = Database(postgres_url)
+    await db.upgrade()
+    try:
+        vps = [await register(db, n, Profile("vp", f"V{n}", ("ar",), "f")) for n in (1, 2)]
+        parent = await a_parent(db)
+        async with db.transaction() as uow:
+            case = await DESK.open(uow, parent, "ar", {}, True, NOW)
+            [(_, given, _)] = await uow.cases.offers_of(case.id)
+            await uow.cases.offer(case.id, next(v for v in vps if v != given), NOW)
+            offers = {person: offer for offer, person, _ in await uow.cases.offers_of(case.id)}
+
+        async def accept(person_id: int) -> str:
+            async with db.transaction() as uow:
+                person = await uow.people.get(person_id)
+                assert person is not None
+                replies = await DESK.answer(uow, person, offers[person_id], "yes", NOW)
+                return replies[0].text
+
+        results = await asyncio.gather(*(accept(v) for v in vps))
+        async with db.transaction() as uow:
+            [stored] = await uow.cases.of_parent(parent)
+    finally:
+        await db.dispose()
+    winners = [text for text in results if case.alias in text]
+    assert len(winners) == 1, results
+    assert stored.status == "accepted" and stored.vp_id in vps

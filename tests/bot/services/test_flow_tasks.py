@@ -26,6 +26,7 @@ from flows.inputs import Command, Input, Pick, Text
 from flows.outputs import Reply
 from storage import Database
 from storage.tables import OutboxMessage
+from tests.bot.services.test_cases import DESK
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,7 +38,7 @@ PARENT = Subject("telegram", 5151)
 @pytest.fixture(scope="module")
 def conversations() -> Conversations:
     library = FlowLibrary(ROOT / "flows" / "defaults", lambda: ["nl"], frozenset())
-    return Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")))
+    return Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK)
 
 
 Say = Callable[[Input], Awaitable[list[Reply]]]
@@ -46,7 +47,7 @@ Say = Callable[[Input], Awaitable[list[Reply]]]
 async def at_the_question(db: Database, conversations: Conversations, clock: ManualClock) -> Say:
     """A parent at the question of the ask flow; returns how they say more."""
     reception = Reception(
-        VAULT, Catalogs(list(LANGUAGES)), lambda: ["nl"], conversations, Staff(VAULT)
+        VAULT, Catalogs(list(LANGUAGES)), lambda: ["nl"], conversations, Staff(VAULT), DESK
     )
 
     async def say(incoming: Input) -> list[Reply]:

@@ -1,0 +1,43 @@
+"""Messages to someone other than the person who wrote: a VP, a coordinator, a parent.
+
+They go into the outbox like every other message, in the same transaction as the change
+that caused them, addressed by the sealed chat stored with the person."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.services.outbox import payload_of
+from bot.services.privacy import IdentityVault
+from bot.services.turn import REPLY, Envelope
+from flows.outputs import Reply
+from storage import UnitOfWork
+
+
+class Mail:
+    def __init__(self, vault: IdentityVault) -> None:
+        self._vault = vault
+
+    async def send(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        sealed_chat: str | None,
+        replies: list[Reply],
+        source: str,
+        now: datetime,
+    ) -> None:
+        """`recipient` is the person's subject hash (it orders their messages)."""
+        if not sealed_chat:
+            return  # nobody to reach (the terminal chat keeps no chat)
+        for reply in replies:
+            payload = payload_of(Envelope(REPLY, 0, reply=reply))
+            await uow.outbox.add(
+                recipient=recipient,
+                sealed_chat=sealed_chat,
+                kind=REPLY,
+                sealed_payload=self._vault.seal(json.dumps(payload)),
+                source=source,
+                now=now,
+            )
