@@ -69,8 +69,10 @@ class CaseDesk:
         answers: dict[str, Any],
         urgent: bool,
         now: datetime,
-    ) -> Case:
-        """The parent consented: a waiting case, then an offer to the best VP (or nobody)."""
+    ) -> tuple[Case, list[Reply]]:
+        """The parent consented: a waiting case, then an offer to the best VP (or nobody).
+
+        Returns what the parent is told now, after the flow's own words."""
         gender = str(answers.get("gender") or "")
         case = await uow.cases.open(
             parent_id=parent_id,
@@ -85,21 +87,12 @@ class CaseDesk:
         routing = await self.offer_next(uow, case, now)
         if routing.nobody:
             t = self._catalogs.translator(language)
-            await self._to_parent(
-                uow,
-                case,
-                [
-                    Reply(
-                        t.gettext(
-                            "We are looking for a vertrouwenspersoon who speaks your language. "
-                            "This can take a little longer. We will let you know here."
-                        ),
-                        rtl=t.rtl,
-                    )
-                ],
-                now,
+            note = t.gettext(
+                "We are looking for a vertrouwenspersoon who speaks your language. "
+                "This can take a little longer. We will let you know here."
             )
-        return case
+            return case, [Reply(note, rtl=t.rtl)]
+        return case, []
 
     async def offer_next(self, uow: UnitOfWork, case: Case, now: datetime) -> Routing:
         """Offer to the best VP not asked yet; when nobody is left, the coordinators hear."""

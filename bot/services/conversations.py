@@ -130,9 +130,10 @@ class Conversations:
             ),
             now,
         )
+        after: list[Reply] = []
         for effect in outcome.effects:
-            await self._carry_out(uow, parent, subject, state, effect, now)
-        return self._signed(outcome.outputs, subject)
+            after += await self._carry_out(uow, parent, subject, state, effect, now)
+        return self._signed([*outcome.outputs, *after], subject)
 
     async def _carry_out(
         self,
@@ -142,14 +143,16 @@ class Conversations:
         state: engine.Conversation,
         effect: Any,
         now: datetime,
-    ) -> None:
+    ) -> list[Reply]:
+        """Carry out one effect; returns anything the parent is told because of it."""
         match effect:
             case SetLanguage(code):
                 await uow.parents.set_language(parent.id, code, now)
             case OpenCase(answers, urgent):
-                await self._cases.open(
+                _, told = await self._cases.open(
                     uow, parent.id, parent.language or "nl", answers, urgent, now
                 )
+                return told
             case ScheduleNoResponse(after, step):
                 await uow.tasks.schedule(
                     NO_RESPONSE,
@@ -162,6 +165,7 @@ class Conversations:
                 await uow.tasks.schedule(
                     FOLLOW_UP, now + after, now, subject=subject, payload={"flow": flow}
                 )
+        return []
 
     def _signed(self, replies: list[Reply], subject: str) -> list[Reply]:
         """Engine buttons are named 'step:index'; the parent gets signed tokens."""

@@ -40,7 +40,7 @@ async def test_a_case_is_offered_to_the_best_vp(database: Database) -> None:
     await register(database, 3, Profile("vp", "Omar B", ("ar",), "m", ("money",)))
     parent = await a_parent(database)
     async with database.transaction() as uow:
-        case = await DESK.open(
+        case, _ = await DESK.open(
             uow, parent, "ar", {"topic": "school", "gender": "f", "question": "…"}, False, NOW
         )
         offered = await uow.cases.offered_to(case.id)
@@ -57,7 +57,7 @@ async def test_nobody_matches_and_the_case_waits(database: Database) -> None:
     await register(database, 1, Profile("vp", "Hatice Y", ("tr", "nl"), "f"))
     parent = await a_parent(database)
     async with database.transaction() as uow:
-        case = await DESK.open(uow, parent, "ti", {"topic": "health"}, True, NOW)
+        case, _ = await DESK.open(uow, parent, "ti", {"topic": "health"}, True, NOW)
         [stored] = await uow.cases.of_parent(parent)
         history = await uow.cases.history(case.id)
     assert stored.status == "waiting" and stored.urgent
@@ -70,7 +70,7 @@ async def test_the_next_offer_skips_who_was_asked(database: Database) -> None:
     parent = await a_parent(database)
     desk = DESK
     async with database.transaction() as uow:
-        case = await desk.open(uow, parent, "ar", {}, False, NOW)
+        case, _ = await desk.open(uow, parent, "ar", {}, False, NOW)
         asked = await uow.cases.offered_to(case.id)
         await desk.offer_next(uow, case, NOW + timedelta(hours=1))
         both = await uow.cases.offered_to(case.id)
@@ -89,7 +89,7 @@ async def test_an_unanswered_offer_moves_on(database: Database) -> None:
     other = await register(database, 2, Profile("vp", "B", ("ar",), "f"))
     parent = await a_parent(database)
     async with database.transaction() as uow:
-        case = await DESK.open(uow, parent, "ar", {}, False, clock.now())
+        case, _ = await DESK.open(uow, parent, "ar", {}, False, clock.now())
         [first] = await uow.cases.offered_to(case.id)
     registry = TaskRegistry()
     register_case_tasks(registry, DESK)
@@ -118,7 +118,7 @@ async def test_only_one_accept_wins_on_postgres(postgres_url: str) -> None:
         vps = [await register(db, n, Profile("vp", f"V{n}", ("ar",), "f")) for n in (1, 2)]
         parent = await a_parent(db)
         async with db.transaction() as uow:
-            case = await DESK.open(uow, parent, "ar", {}, True, NOW)
+            case, _ = await DESK.open(uow, parent, "ar", {}, True, NOW)
             [(_, given, _)] = await uow.cases.offers_of(case.id)
             await uow.cases.offer(case.id, next(v for v in vps if v != given), NOW)
             offers = {person: offer for offer, person, _ in await uow.cases.offers_of(case.id)}
