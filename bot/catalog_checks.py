@@ -42,7 +42,7 @@ def read_catalog(code: str, locales: Path = LOCALES_DIR) -> Catalog:
         return read_po(handle)
 
 
-def _in_script(char: str, script: str) -> bool:
+def in_script(char: str, script: str) -> bool:
     return any(low <= ord(char) <= high for low, high in SCRIPTS[script])
 
 
@@ -63,7 +63,7 @@ def check_entry(code: str, context: str | None, source: str, text: str) -> list[
     script = SCRIPT_OF.get(code, "latin")
     letters = _letters_outside_carried_words(source, text)
     if letters:
-        share = sum(_in_script(c, script) for c in letters) / len(letters)
+        share = sum(in_script(c, script) for c in letters) / len(letters)
         if share < MIN_SHARE:
             problem(f"not in {script} script ({share:.0%} of the letters are): {text[:40]!r}")
     if sorted(NUMBER.findall(source)) != sorted(NUMBER.findall(text)):

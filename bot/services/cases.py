@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,13 +42,6 @@ def candidate(person: Person, load: dict[int, int]) -> Candidate:
 
 def offer_action(offer_id: int, answer: str) -> str:
     return f"offer:{offer_id}:{answer}"
-
-
-@dataclass(frozen=True)
-class Answered:
-    """What a VP's Accept or Decline did: the replies for the VP."""
-
-    replies: list[Reply]
 
 
 class CaseDesk:

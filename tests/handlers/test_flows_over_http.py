@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import MetaData, select
 
-from bot.catalog_checks import _in_script
+from bot.catalog_checks import in_script
 from bot.i18n import RLM
 from bot.services.privacy import IdentityVault
 from storage import Database
@@ -44,7 +44,7 @@ def arabic(text: str) -> bool:
     known = {"Tussen", "In", "Veilig", "Thuis", "Kindertelefoon", "Zelfmoordpreventie", "CJG"}
     return (
         bool(letters)
-        and all(_in_script(c, "arabic") for c in letters)
+        and all(in_script(c, "arabic") for c in letters)
         and all(w.strip("()") in known for w in ascii_words)
     )
 
