@@ -165,3 +165,12 @@ class Cases:
         await self._session.execute(
             update(OfferRow).where(OFFER.id == offer_id).values(status=status)
         )
+
+    async def of_vp(self, vp_id: int) -> list[Case]:
+        """A VP's open cases, oldest first."""
+        rows = await self._session.execute(
+            select(CaseRow)
+            .where(CASE.vp_id == vp_id, CASE.status.in_(OPEN_STATUSES))
+            .order_by(CASE.id)
+        )
+        return [_case(row) for row in rows.scalars()]

@@ -128,3 +128,11 @@ class People:
             select(PersonRow).where(PersonRow.role == "coordinator", PersonRow.active)  # type: ignore[arg-type]
         )
         return [_person(row) for row in rows.scalars()]
+
+    async def update(self, person_id: int, **fields: object) -> None:
+        """Change a VP's own settings: display_name, available, capacity."""
+        row = await self._session.get(PersonRow, person_id)
+        if row is not None:
+            for name, value in fields.items():
+                setattr(row, name, value)
+            await self._session.flush()

@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import STAFF_LANGUAGE, CaseDesk
+from bot.services.cases import CaseDesk
 from bot.services.conversations import MENU, Conversations
 from bot.services.languages import LANGUAGES
 from bot.services.privacy import IdentityVault
 from bot.services.staff import COORDINATOR, INVITE_PREFIX, Staff
+from bot.services.vp_desk import VpDesk
 from flows.answers import normalise
 from flows.inputs import Command, Input, Media, Pick, Text
 from flows.outputs import Choice, Reply
 from flows.texts import NP_
 from storage import Parent, UnitOfWork
-from storage.records import Person
 
 LANGUAGE_ACTION = "lang:"
 FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
@@ -60,7 +60,7 @@ class Reception:
         self._enabled = enabled  # the coordinator's current choice, which may be reloaded
         self.conversations = conversations
         self.staff = staff
-        self.cases = cases
+        self.vp_desk = VpDesk(catalogs, cases)
 
     @property
     def languages(self) -> list[str]:
@@ -80,7 +80,7 @@ class Reception:
         key = self._vault.subject_hash(subject.channel, subject.external_id)
         person = await uow.people.find(key)
         if person is not None:
-            return await self._from_staff(uow, person, incoming, now)
+            return await self.vp_desk.handle(uow, person, incoming, now)
         parent = await uow.parents.get_or_create(
             subject.channel, key, self._vault.seal(subject.external_id), now
         )
@@ -160,25 +160,6 @@ class Reception:
                 "Parents will see you as {display_name}."
             )
         return [self._say(t, text.format(name=person.name, display_name=person.display_name))]
-
-    async def _from_staff(
-        self, uow: UnitOfWork, person: Person, incoming: Input, now: datetime
-    ) -> list[Reply]:
-        """A VP or coordinator: offers are answered here; the rest comes with #5's relay."""
-        if isinstance(incoming, Pick) and incoming.action.startswith("offer:"):
-            _, offer_id, answer = [*incoming.action.split(":"), "", ""][:3]
-            if offer_id.isdigit():
-                return await self.cases.answer(uow, person, int(offer_id), answer, now)
-        t = self._t(STAFF_LANGUAGE)
-        return [
-            self._say(
-                t,
-                t.gettext(
-                    "You are registered with Tussen In. New questions arrive here; "
-                    "you choose Accept or Decline."
-                ),
-            )
-        ]
 
     def _control(self, incoming: Input, t: Translator) -> str | None:
         if isinstance(incoming, Command):
