@@ -7,6 +7,7 @@ import contextlib
 import hashlib
 import weakref
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
@@ -85,6 +86,13 @@ class Database:
         return found
 
     async def ping(self) -> None:
+        folder = self._sqlite_folder()
+        if folder is not None and not folder.is_dir():
+            # Checked here: a failed SQLite open leaves a driver thread behind at exit.
+            raise DatabaseUnavailable(
+                f"cannot reach the database at {safe_url(self.url)} "
+                f"(the folder {folder} does not exist)"
+            )
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
@@ -92,6 +100,14 @@ class Database:
             raise DatabaseUnavailable(
                 f"cannot reach the database at {safe_url(self.url)} ({_reason(error)})"
             ) from error
+
+    def _sqlite_folder(self) -> Path | None:
+        if self.dialect != "sqlite":
+            return None
+        database = make_url(self.url).database
+        if not database or database == ":memory:":
+            return None
+        return Path(database).resolve().parent
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (Alembic, batch mode on SQLite)."""
