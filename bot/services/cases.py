@@ -40,6 +40,10 @@ def candidate(person: Person, load: dict[int, int]) -> Candidate:
     )
 
 
+def _yes_no(t: Translator, value: bool) -> str:
+    return t.gettext("yes") if value else t.gettext("no")
+
+
 def offer_action(offer_id: int, answer: str) -> str:
     return f"offer:{offer_id}:{answer}"
 
@@ -165,7 +169,7 @@ class CaseDesk:
             alias=case.alias,
             language=case.language,
             topic=case.topic or "-",
-            urgent=t.gettext("yes") if case.urgent else t.gettext("no"),
+            urgent=_yes_no(t, case.urgent),
         )
         return Reply(
             text,
@@ -215,7 +219,7 @@ class CaseDesk:
             alias=case.alias,
             language=case.language,
             reasons=reasons,
-            urgent=t.gettext("yes") if case.urgent else t.gettext("no"),
+            urgent=_yes_no(t, case.urgent),
         )
         for coordinator in await uow.people.coordinators():
             await self._mail.send(
