@@ -59,10 +59,15 @@ class FlowVersions:
         row = await self._session.get(FlowVersionRow, version)
         return row.snapshot if row else None
 
+    async def known(self, version: str) -> bool:
+        """Whether a version is stored, without reading its (large) snapshot."""
+        column = FlowVersionRow.__table__.c.version  # type: ignore[attr-defined]
+        found = await self._session.execute(select(column).where(column == version))
+        return found.first() is not None
+
     async def remember(self, version: str, snapshot: str, now: datetime) -> None:
-        if await self._session.get(FlowVersionRow, version) is None:
-            self._session.add(FlowVersionRow(version=version, snapshot=snapshot, created_at=now))
-            await self._session.flush()
+        self._session.add(FlowVersionRow(version=version, snapshot=snapshot, created_at=now))
+        await self._session.flush()
 
 
 async def erase_parent_rows(session: AsyncSession, parent_id: int) -> None:

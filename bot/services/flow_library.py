@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from bot.i18n import LOCALES_DIR
@@ -69,9 +70,12 @@ class FlowLibrary:
         log.info("flows reloaded: version %s", flowset.version)
         return []
 
-    async def remember_current(self, uow: UnitOfWork, now: object) -> None:
-        snapshot = json.dumps(self.current.snapshot(), sort_keys=True, ensure_ascii=False)
-        await uow.flow_versions.remember(self.current.version, snapshot, now)  # type: ignore[arg-type]
+    async def remember_current(self, uow: UnitOfWork, now: datetime) -> None:
+        """Store the version conversations start on; the snapshot is built only once."""
+        current = self.current
+        if not await uow.flow_versions.known(current.version):
+            snapshot = json.dumps(current.snapshot(), sort_keys=True, ensure_ascii=False)
+            await uow.flow_versions.remember(current.version, snapshot, now)
 
     async def version(self, uow: UnitOfWork, version: str) -> FlowSet | None:
         """A version by hash: from memory, or rebuilt from the snapshot stored with it."""
