@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 from telegram import Bot
@@ -21,12 +22,16 @@ from bot.services.privacy import IdentityVault
 from bot.services.turn import Turn
 from flows.outputs import Reply
 from handlers.delivery import CHAT_BURST, CHAT_PERIOD_SECONDS, OutboxDispatcher
-from storage import Database
+from storage import Database, UnitOfWork
 from tests.botapi import FakeBotApi
 
 KEY = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 TOKEN = "123456:BENCH"
 OVERALL = 30.0
+
+
+async def nobody_blocks(uow: UnitOfWork, recipient: str, now: datetime) -> None:
+    """Nobody blocks the bot in this benchmark."""
 
 
 async def measure(
@@ -47,6 +52,7 @@ async def measure(
             db,
             outbox,
             clock,
+            unreachable=nobody_blocks,
             owner="bench",
             messages_per_second=OVERALL if limited else 100_000,
             per_chat=(CHAT_BURST, CHAT_PERIOD_SECONDS) if limited else (100_000, 1.0),

@@ -17,6 +17,7 @@ from bot.services.coordinator_settings import SettingsFile, SettingsFileError
 from bot.services.flow_library import FlowLibrary
 from bot.services.flow_tasks import register_flow_tasks
 from bot.services.languages import LANGUAGES
+from bot.services.leaving import Leaving
 from bot.services.maintenance import register_maintenance
 from bot.services.privacy import IdentityVault
 from bot.services.reception import Reception
@@ -46,6 +47,7 @@ class Core:
     tasks: TaskRegistry
     flows: FlowLibrary
     reception: Reception
+    leaving: Leaving
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -97,7 +99,13 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     library = load_flows(settings, coordinator)
     database = await open_database(settings)
     vault = IdentityVault(settings.secret_key.get_secret_value())
-    cases = CaseDesk(vault, catalogs, lambda: coordinator.current.timings.offer_timeout)
+    cases = CaseDesk(
+        vault,
+        catalogs,
+        lambda: coordinator.current.timings.offer_timeout,
+        lambda: coordinator.current.cases.max_open_per_parent,
+    )
+    leaving = Leaving(cases)
     conversations = Conversations(vault, library, ButtonTokens(vault.key("buttons")), cases)
     tasks = TaskRegistry()
     register_maintenance(tasks, coordinator)
@@ -119,5 +127,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
             conversations,
             Staff(vault),
             cases,
+            leaving,
         ),
+        leaving=leaving,
     )

@@ -69,6 +69,7 @@ class TelegramBot:
             core.database,
             self.outbox,
             core.clock,
+            unreachable=core.leaving.unreachable,
             owner=self.owner,
             messages_per_second=settings.send_rate_per_second / settings.instance_count,
             lease=timedelta(seconds=settings.send_lease_seconds),

@@ -13,7 +13,13 @@ def register(application: Application) -> None:
     application.add_handler(MessageHandler(~f.ChatType.PRIVATE, chats.leave_group))
     application.add_handler(ChatMemberHandler(chats.leave_group, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(
+        ChatMemberHandler(parent.on_membership, ChatMemberHandler.MY_CHAT_MEMBER), group=1
+    )
+    application.add_handler(
         MessageHandler(f.ChatType.PRIVATE & f.UpdateType.MESSAGE, parent.on_message)
+    )
+    application.add_handler(
+        MessageHandler(f.ChatType.PRIVATE & f.UpdateType.EDITED_MESSAGE, parent.on_edit)
     )
     application.add_handler(CallbackQueryHandler(parent.on_button))
     application.add_error_handler(chats.record_error)

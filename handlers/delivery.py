@@ -13,15 +13,17 @@ import logging
 from collections import OrderedDict
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InputFile
+from telegram import Bot, InputFile, MessageEntity, ReplyParameters
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
+from bot.i18n import RLM
 from bot.services.clock import Clock
-from bot.services.leaving import recipient_unreachable
+from bot.services.leaving import Unreachable
 from bot.services.outbox import Outbox, Parcel
-from bot.services.turn import ANSWER_CALLBACK, LEAVE_CHAT, REPLY
+from bot.services.turn import ANSWER_CALLBACK, DELETE, LEAVE_CHAT, RELAY, REPLY
 from flows.outputs import Reply
 from handlers.render import render_markup, render_text
 from storage import Database
@@ -36,6 +38,12 @@ GIVE_UP_AFTER = timedelta(days=1)
 CHAT_BURST, CHAT_PERIOD_SECONDS = 3, 3.0  # 1 message/s per chat, bursts of 3
 KNOWN_CHATS = 10_000
 TELEGRAM_FILE = "telegram:"  # a media reference that is a Telegram file_id, not a path
+VOICE_FORBIDDEN = "VOICE_MESSAGES_FORBIDDEN"  # the recipient's privacy settings refuse voice
+
+
+def utf16_length(text: str) -> int:
+    """Telegram counts entity offsets in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 class Backoff(Exception):
@@ -54,6 +62,7 @@ class OutboxDispatcher:
         outbox: Outbox,
         clock: Clock,
         *,
+        unreachable: Unreachable,
         owner: str,
         messages_per_second: float,
         per_chat: tuple[int, float] = (CHAT_BURST, CHAT_PERIOD_SECONDS),
@@ -64,6 +73,7 @@ class OutboxDispatcher:
         self._database = database
         self._outbox = outbox
         self._clock = clock
+        self._unreachable = unreachable
         self._owner = owner
         self._overall = AsyncLimiter(messages_per_second, 1)
         self._per_chat_rate = per_chat
@@ -101,7 +111,7 @@ class OutboxDispatcher:
 
     async def _deliver(self, parcel: Parcel) -> None:
         try:
-            await self._send(parcel)
+            copy_id = await self._send(parcel)
         except Backoff as backoff:
             now = self._clock.now()
             async with self._database.transaction() as uow:
@@ -117,7 +127,7 @@ class OutboxDispatcher:
             async with self._database.transaction() as uow:
                 await uow.outbox.mark_failed(parcel.id, self._owner, error.message)
                 if parcel.kind != LEAVE_CHAT:
-                    await recipient_unreachable(uow, parcel.recipient, self._clock.now())
+                    await self._unreachable(uow, parcel.recipient, self._clock.now())
             log.info(
                 "outbox %s: recipient unreachable; their messages and tasks are dropped", parcel.id
             )
@@ -128,12 +138,20 @@ class OutboxDispatcher:
             log.warning("outbox %s: refused by Telegram (%s)", parcel.id, error.message[:80])
             return
         async with self._database.transaction() as uow:
-            await uow.outbox.mark_sent(parcel.id, self._owner, self._clock.now())
+            now = self._clock.now()
+            await uow.outbox.mark_sent(parcel.id, self._owner, now)
+            if copy_id is not None:
+                await uow.relays.sent(int(parcel.payload["relay"]), copy_id, now)
 
-    async def _send(self, parcel: Parcel) -> None:
-        """One Bot API call; transient failures become Backoff."""
+    async def _send(self, parcel: Parcel) -> int | None:
+        """One Bot API call; transient failures become Backoff. A relay returns its copy."""
         try:
-            if parcel.kind == REPLY:
+            if parcel.kind == RELAY:
+                async with self._chat_limiter(parcel.recipient), self._overall:
+                    return await self._relay(parcel.chat_id, parcel.payload)
+            if parcel.kind == DELETE:
+                await self._bot.delete_message(parcel.chat_id, parcel.payload["message_id"])
+            elif parcel.kind == REPLY:
                 assert parcel.reply is not None
                 async with self._chat_limiter(parcel.recipient), self._overall:
                     if parcel.reply.media is not None:
@@ -161,6 +179,49 @@ class OutboxDispatcher:
             # 5xx, timeouts and network errors: exponential backoff, 1 s, 2 s, 4 s … 5 min
             delay = min(2 ** (parcel.attempts - 1), MAX_BACKOFF_SECONDS)
             raise Backoff(timedelta(seconds=delay), type(error).__name__) from None
+        return None
+
+    async def _relay(self, chat_id: int, payload: dict[str, Any]) -> int:
+        """Copy a relayed message under a header line; no "forwarded from", formatting kept.
+
+        A voice message the recipient's settings refuse goes as an audio file instead."""
+        said = payload["said"]
+        head = (RLM if payload["rtl"] else "") + payload["header"]
+        text = f"{head}\n{said['text']}" if said["text"] else head
+        shift = utf16_length(head) + 1
+        entities = [
+            MessageEntity(kind, offset + shift, length) for kind, offset, length in said["entities"]
+        ]
+        options: dict[str, Any] = {"protect_content": payload["protect"]}
+        if payload["reply_to"]:
+            options["reply_parameters"] = ReplyParameters(
+                payload["reply_to"], allow_sending_without_reply=True
+            )
+        if said["kind"] == "text":
+            sent = await self._bot.send_message(chat_id, text, entities=entities, **options)
+            return sent.message_id
+        try:
+            copied = await self._bot.copy_message(
+                chat_id,
+                said["chat_id"],
+                said["message_id"],
+                caption=text,
+                caption_entities=entities,
+                **options,
+            )
+            return copied.message_id
+        except BadRequest as error:
+            if said["kind"] != "voice" or VOICE_FORBIDDEN not in error.message:
+                raise
+        voice = await (await self._bot.get_file(said["file_id"])).download_as_bytearray()
+        sent = await self._bot.send_audio(
+            chat_id,
+            InputFile(bytes(voice), filename="voice.ogg"),
+            caption=text,
+            caption_entities=entities,
+            **options,
+        )
+        return sent.message_id
 
     async def _send_media(self, chat_id: int, reply: Reply) -> None:
         """A flow's voice prompt, audio, photo or document, from the flows folder."""

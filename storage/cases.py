@@ -5,21 +5,32 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Case
 from storage.results import affected_rows
-from storage.tables import CaseEventRow, CaseRow, OfferRow
+from storage.tables import (
+    CaseAccessRow,
+    CaseEventRow,
+    CaseMemberRow,
+    CaseRow,
+    OfferRow,
+    ParentBlockRow,
+)
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: an alias read aloud or retyped stays unambiguous.
 ALIAS_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 ALIAS_LENGTH = 4
 OPEN_STATUSES = ("waiting", "offered", "accepted", "in_contact")
+RELAYING = ("accepted", "in_contact")
 CASE = CaseRow.__table__.c  # type: ignore[attr-defined]
 OFFER = OfferRow.__table__.c  # type: ignore[attr-defined]
 EVENT = CaseEventRow.__table__.c  # type: ignore[attr-defined]
+MEMBER = CaseMemberRow.__table__.c  # type: ignore[attr-defined]
+ACCESS = CaseAccessRow.__table__.c  # type: ignore[attr-defined]
+BLOCK = ParentBlockRow.__table__.c  # type: ignore[attr-defined]
 
 
 def _case(row: CaseRow) -> Case:
@@ -36,6 +47,11 @@ def _case(row: CaseRow) -> Case:
         status=row.status,
         vp_id=row.vp_id,
         created_at=row.created_at,
+        outcome=row.outcome,
+        accepted_at=row.accepted_at,
+        first_contact_at=row.first_contact_at,
+        closed_at=row.closed_at,
+        sealed_reveal=row.sealed_reveal,
     )
 
 
@@ -148,9 +164,131 @@ class Cases:
         result = await self._session.execute(
             update(CaseRow)
             .where(CASE.id == case_id, CASE.status == "offered")
-            .values(status="accepted", vp_id=vp_id, updated_at=now)
+            .values(status="accepted", vp_id=vp_id, accepted_at=now, updated_at=now)
         )
         return affected_rows(result) == 1
+
+    async def assign_by_hand(self, case_id: int, vp_id: int, now: datetime) -> None:
+        """A coordinator's choice: past capacity and filters if they decide so."""
+        await self._session.execute(
+            update(CaseRow)
+            .where(CASE.id == case_id)
+            .values(
+                status="accepted",
+                vp_id=vp_id,
+                accepted_at=func.coalesce(CASE.accepted_at, now),
+                updated_at=now,
+            )
+        )
+
+    async def release(self, case_id: int, now: datetime) -> None:
+        """The VP can no longer take it: back to waiting, without a VP or second person."""
+        await self._session.execute(
+            update(CaseRow)
+            .where(CASE.id == case_id)
+            .values(status="waiting", vp_id=None, updated_at=now)
+        )
+        await self._session.execute(delete(CaseMemberRow).where(MEMBER.case_id == case_id))
+
+    async def contacted(self, case_id: int, now: datetime) -> bool:
+        """The VP wrote to the parent: in contact (the first time only; True then)."""
+        result = await self._session.execute(
+            update(CaseRow)
+            .where(CASE.id == case_id, CASE.status == "accepted")
+            .values(status="in_contact", first_contact_at=now, updated_at=now)
+        )
+        return affected_rows(result) == 1
+
+    async def close(self, case_id: int, status: str, outcome: str, now: datetime) -> bool:
+        """Closed or withdrawn with its outcome; False when it was not open any more."""
+        result = await self._session.execute(
+            update(CaseRow)
+            .where(CASE.id == case_id, CASE.status.in_(OPEN_STATUSES))
+            .values(status=status, outcome=outcome, closed_at=now, updated_at=now)
+        )
+        return affected_rows(result) == 1
+
+    async def by_alias(self, alias: str) -> Case | None:
+        row = (
+            await self._session.execute(select(CaseRow).where(CASE.alias == alias.upper()))
+        ).scalar_one_or_none()
+        return _case(row) if row else None
+
+    async def set_reveal(self, case_id: int, sealed: str) -> None:
+        await self._session.execute(
+            update(CaseRow).where(CASE.id == case_id).values(sealed_reveal=sealed)
+        )
+
+    async def add_member(self, case_id: int, person_id: int, now: datetime) -> None:
+        if person_id not in await self.members(case_id):
+            self._session.add(CaseMemberRow(case_id=case_id, person_id=person_id, added_at=now))
+            await self._session.flush()
+
+    async def members(self, case_id: int) -> list[int]:
+        """Who may read and write the case: its VP, then any second person."""
+        case = await self._session.get(CaseRow, case_id)
+        if case is None or case.vp_id is None:
+            return []
+        rows = await self._session.execute(
+            select(MEMBER.person_id).where(MEMBER.case_id == case_id).order_by(MEMBER.added_at)
+        )
+        return [case.vp_id, *(int(p) for p in rows.scalars() if p != case.vp_id)]
+
+    async def of_member(self, person_id: int) -> list[Case]:
+        """Open cases a person has as VP or second person, oldest first."""
+        seconds = select(MEMBER.case_id).where(MEMBER.person_id == person_id)
+        rows = await self._session.execute(
+            select(CaseRow)
+            .where(
+                (CASE.vp_id == person_id) | CASE.id.in_(seconds),
+                CASE.status.in_(OPEN_STATUSES),
+            )
+            .order_by(CASE.id)
+        )
+        return [_case(row) for row in rows.scalars()]
+
+    async def open_of_parent(self, parent_id: int) -> list[Case]:
+        rows = await self._session.execute(
+            select(CaseRow)
+            .where(CASE.parent_id == parent_id, CASE.status.in_(OPEN_STATUSES))
+            .order_by(CASE.id)
+        )
+        return [_case(row) for row in rows.scalars()]
+
+    async def open_offers_to(self, person_id: int) -> list[int]:
+        rows = await self._session.execute(
+            select(OFFER.id).where(OFFER.person_id == person_id, OFFER.status == "open")
+        )
+        return [int(o) for o in rows.scalars()]
+
+    async def accessed(self, case: Case, person_id: int, action: str, now: datetime) -> None:
+        """The audit log: who read, wrote or changed which case, when."""
+        self._session.add(
+            CaseAccessRow(
+                case_id=case.id, alias=case.alias, person_id=person_id, action=action, at=now
+            )
+        )
+        await self._session.flush()
+
+    async def access_log(self, case_id: int) -> list[tuple[int, str]]:
+        rows = await self._session.execute(
+            select(ACCESS.person_id, ACCESS.action)
+            .where(ACCESS.case_id == case_id)
+            .order_by(ACCESS.id)
+        )
+        return [(int(p), str(a)) for p, a in rows.all()]
+
+    async def block(self, parent_id: int, person_id: int, now: datetime) -> None:
+        if person_id not in await self.blocked_for(parent_id):
+            self._session.add(ParentBlockRow(parent_id=parent_id, person_id=person_id, at=now))
+            await self._session.flush()
+
+    async def blocked_for(self, parent_id: int) -> set[int]:
+        """VPs who blocked this parent: never offered their cases again."""
+        rows = await self._session.execute(
+            select(BLOCK.person_id).where(BLOCK.parent_id == parent_id)
+        )
+        return {int(p) for p in rows.scalars()}
 
     async def offers_of(self, case_id: int) -> list[tuple[int, int, str]]:
         """(offer id, person id, status) of every offer of a case, oldest first."""

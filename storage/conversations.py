@@ -6,9 +6,20 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
 
 from storage.records import ConversationRecord
-from storage.tables import CaseEventRow, CaseRow, ConversationRow, FlowVersionRow, OfferRow
+from storage.tables import (
+    CaseEventRow,
+    CaseMemberRow,
+    CaseRow,
+    ConversationRow,
+    FlowVersionRow,
+    HeldMessageRow,
+    OfferRow,
+    ParentBlockRow,
+    RelayRow,
+)
 
 
 class ConversationRepository:
@@ -75,7 +86,10 @@ async def erase_parent_rows(session: AsyncSession, parent_id: int) -> None:
     cases = select(CaseRow.__table__.c.id).where(  # type: ignore[attr-defined]
         CaseRow.__table__.c.parent_id == parent_id  # type: ignore[attr-defined]
     )
-    for child in (OfferRow.__table__, CaseEventRow.__table__):  # type: ignore[attr-defined]
+    tables = SQLModel.metadata.tables
+    children = (OfferRow, CaseEventRow, CaseMemberRow, RelayRow, HeldMessageRow)
+    for child in (tables[row.__tablename__] for row in children):
         await session.execute(delete(child).where(child.c.case_id.in_(cases)))
-    for table in (CaseRow.__table__, ConversationRow.__table__):  # type: ignore[attr-defined]
+    owned = (ParentBlockRow, CaseRow, ConversationRow)
+    for table in (tables[row.__tablename__] for row in owned):
         await session.execute(delete(table).where(table.c.parent_id == parent_id))

@@ -124,6 +124,22 @@ class OutboxRepository:
         )
         return affected_rows(result)
 
+    async def drop_source(self, source: str, kind: str, reason: str) -> int:
+        """Pending messages of one kind from one source are not sent after all."""
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            update(OutboxMessage)
+            .where(and_(t.source == source, t.kind == kind, t.status == PENDING))
+            .values(
+                status=DROPPED,
+                sealed_payload=None,
+                lease_until=None,
+                lease_owner=None,
+                last_error=reason[:ERROR_LENGTH],
+            )
+        )
+        return affected_rows(result)
+
     async def delete_recipient(self, recipient: str) -> int:
         """Erase every message and receipt of a recipient (after /forget)."""
         t = OutboxMessage.__table__.c  # type: ignore[attr-defined]

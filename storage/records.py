@@ -63,6 +63,16 @@ class Case:
     status: str
     vp_id: int | None
     created_at: datetime
+    outcome: str | None = None
+    accepted_at: datetime | None = None
+    first_contact_at: datetime | None = None
+    closed_at: datetime | None = None
+    sealed_reveal: str | None = None
+
+    @property
+    def relaying(self) -> bool:
+        """A VP has it: messages go both ways."""
+        return self.status in ("accepted", "in_contact")
 
 
 @dataclass(frozen=True)
@@ -80,3 +90,22 @@ class Person:
     subject_hash: str = ""
     sealed_chat: str = ""
     last_offer_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Copy:
+    """One relayed copy: the case, who got it, and the original it was copied from."""
+
+    case_id: int
+    recipient: str
+    copy_message_id: int | None
+    origin_owner: str
+    origin_message_id: int
+
+
+@dataclass(frozen=True)
+class Held:
+    id: int
+    owner: str
+    case_id: int | None
+    sealed_payload: str

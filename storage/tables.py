@@ -163,6 +163,14 @@ class CaseRow(SQLModel, table=True):
     vp_id: int | None = Field(
         default=None, sa_column=Column(Integer, ForeignKey("person.id"), nullable=True)
     )
+    # helped, referred_cjg, referred_wijkteam, referred_huisarts, referred_other, no_contact,
+    # withdrawn, blocked: set when the case is closed or withdrawn
+    outcome: str | None = Field(default=None, max_length=24)
+    accepted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    first_contact_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # What the parent chose to share with their VP (first name, phone), encrypted.
+    sealed_reveal: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
 
@@ -238,3 +246,84 @@ class InviteRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=_utc())
     used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
+
+
+class CaseMemberRow(SQLModel, table=True):
+    """A second person in a case (duo-coaching), with the parent's consent."""
+
+    __tablename__ = "case_member"
+
+    case_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    )
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), primary_key=True))
+    added_at: datetime = Field(sa_column=_utc())
+
+
+class RelayRow(SQLModel, table=True):
+    """One copy of a relayed message: who wrote the original (keyed hash, message id in
+    their chat) and who got the copy (keyed hash, message id in theirs). Replies and edits
+    find their case through it; no content is kept."""
+
+    __tablename__ = "relay"
+    __table_args__ = (
+        Index("ix_relay_copy", "recipient", "copy_message_id"),
+        Index("ix_relay_origin", "origin_owner", "origin_message_id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    recipient: str = Field(max_length=64)
+    origin_owner: str = Field(max_length=64)
+    origin_message_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    copy_message_id: int | None = Field(default=None, sa_column=Column(BigInteger))
+    created_at: datetime = Field(sa_column=_utc())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class HeldMessageRow(SQLModel, table=True):
+    """A message waiting to be relayed: until its writer says which case it is for, or
+    (case_id set) until a VP accepts the case. The content is sealed."""
+
+    __tablename__ = "held_message"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    owner: str = Field(max_length=64, index=True)
+    case_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True
+        ),
+    )
+    sealed_payload: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class ParentBlockRow(SQLModel, table=True):
+    """A VP blocked a parent (e.g. abuse): that parent is never routed to them again."""
+
+    __tablename__ = "parent_block"
+
+    parent_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("parent.id", ondelete="CASCADE"), primary_key=True)
+    )
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), primary_key=True))
+    at: datetime = Field(sa_column=_utc())
+
+
+class CaseAccessRow(SQLModel, table=True):
+    """The audit log: every time a VP or coordinator read, wrote or changed a case. Kept
+    apart from the case (no foreign key) so it outlives it; it names no parent."""
+
+    __tablename__ = "case_access"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    alias: str = Field(max_length=8)
+    person_id: int = Field(sa_column=Column(Integer, nullable=False))
+    action: str = Field(max_length=32)
+    at: datetime = Field(sa_column=_utc())

@@ -14,6 +14,7 @@ from storage.conversations import (
 )
 from storage.outbox import OutboxRepository
 from storage.people import People
+from storage.relay import Relays
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
 from storage.tasks import TaskRepository
 
@@ -30,10 +31,12 @@ class UnitOfWork:
         self.flow_versions = FlowVersions(session)
         self.cases = Cases(session)
         self.people = People(session)
+        self.relays = Relays(session)
 
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
         """/forget: every row tied to the parent goes, and everything scheduled for them."""
         await erase_parent_rows(self._session, parent_id)
+        await self.relays.delete_owner(subject_hash)
         await self.tasks.delete_subject(subject_hash)
         await self.outbox.delete_recipient(subject_hash)
         await self.parents.delete(parent_id)

@@ -26,6 +26,7 @@ from tests.conftest import SETTING_NAMES, TEST_SECRET_KEY
 ROOT = Path(__file__).resolve().parents[1]
 TEST_TOKEN = "123456:TEST-token_for-the-local-api"
 WEBHOOK_SECRET = "hook-secret_123"
+CLI_TIMEOUT = 60.0
 
 
 _HANDED_OUT: set[int] = set()
@@ -119,10 +120,10 @@ async def start_cli(cwd: Path, *args: str, **settings: str) -> asyncio.subproces
     )
 
 
-async def run_cli(cwd: Path, *args: str, timeout: float = 60, **settings: str) -> tuple[int, str]:
+async def run_cli(cwd: Path, *args: str, **settings: str) -> tuple[int, str]:
     """Run `python -m bot ARGS` to the end; returns the exit code and stderr."""
     process = await start_cli(cwd, *args, **settings)
-    _, stderr = await asyncio.wait_for(process.communicate(), timeout)
+    _, stderr = await asyncio.wait_for(process.communicate(), CLI_TIMEOUT)
     assert process.returncode is not None
     return process.returncode, stderr.decode()
 

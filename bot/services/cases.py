@@ -14,6 +14,7 @@ from typing import Any
 from bot.i18n import Catalogs, Translator
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
+from bot.services.relay import Relay
 from bot.services.routing import Candidate, Needs, Routing, route
 from bot.services.scheduling import TaskRegistry
 from bot.services.turn import Turn
@@ -24,6 +25,17 @@ from storage.records import Case, Person, Task
 OFFER_TIMEOUT = "case.offer_timeout"
 ACCEPT, DECLINE = "yes", "no"
 STAFF_LANGUAGE = "nl"
+# How a case ends; the VP chooses. "withdrawn" makes the case withdrawn, the rest closed.
+OUTCOMES = (
+    "helped",
+    "referred_cjg",
+    "referred_wijkteam",
+    "referred_huisarts",
+    "referred_other",
+    "no_contact",
+    "withdrawn",
+)
+BLOCKED = "blocked"
 
 
 def candidate(person: Person, load: dict[int, int]) -> Candidate:
@@ -50,12 +62,19 @@ def offer_action(offer_id: int, answer: str) -> str:
 
 class CaseDesk:
     def __init__(
-        self, vault: IdentityVault, catalogs: Catalogs, offer_timeout: Callable[[], timedelta]
+        self,
+        vault: IdentityVault,
+        catalogs: Catalogs,
+        offer_timeout: Callable[[], timedelta],
+        max_open_per_parent: Callable[[], int],
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._mail = Mail(vault)
-        self._offer_timeout = offer_timeout  # the coordinator's setting, which may be reloaded
+        self.relay = Relay(vault, catalogs)
+        # the coordinator's settings, which may be reloaded
+        self._offer_timeout = offer_timeout
+        self._max_open = max_open_per_parent
 
     async def open(
         self,
@@ -65,10 +84,17 @@ class CaseDesk:
         answers: dict[str, Any],
         urgent: bool,
         now: datetime,
-    ) -> tuple[Case, list[Reply]]:
+    ) -> tuple[Case | None, list[Reply]]:
         """The parent consented: a waiting case, then an offer to the best VP (or nobody).
 
         Returns what the parent is told now, after the flow's own words."""
+        t = self._catalogs.translator(language)
+        if await uow.cases.open_count(parent_id) >= self._max_open():
+            text = t.gettext(
+                "You already have questions with us that are still open, so I did not start "
+                "a new one. Write here and your vertrouwenspersoon will read it."
+            )
+            return None, [Reply(text, rtl=t.rtl)]
         gender = str(answers.get("gender") or "")
         case = await uow.cases.open(
             parent_id=parent_id,
@@ -82,7 +108,6 @@ class CaseDesk:
         await uow.cases.note(case.id, "opened", f"{language}, urgent={urgent}", now)
         routing = await self.offer_next(uow, case, now)
         if routing.nobody:
-            t = self._catalogs.translator(language)
             note = t.gettext(
                 "We are looking for a vertrouwenspersoon who speaks your language. "
                 "This can take a little longer. We will let you know here."
@@ -95,7 +120,8 @@ class CaseDesk:
         load = await uow.cases.load_per_vp()
         people = [candidate(person, load) for person in await uow.people.vps()]
         needs = Needs(case.language, case.topic, case.gender_pref or None)
-        routing = route(needs, people, await uow.cases.offered_to(case.id))
+        passed = await uow.cases.offered_to(case.id) | await uow.cases.blocked_for(case.parent_id)
+        routing = route(needs, people, passed)
         if routing.nobody:
             await uow.cases.set_status(case.id, "waiting", now)
             reasons = "; ".join(routing.excluded) or "no vertrouwenspersonen registered"
@@ -148,7 +174,11 @@ class CaseDesk:
             await uow.cases.set_offer_status(offer_id, "withdrawn")  # another VP was first
             return [Reply(t.gettext("This question has already been taken or withdrawn."))]
         await self._tell_parent_accepted(uow, case, vp, now)
-        return self._case_for_vp(case, t)
+        await uow.cases.accessed(case, vp.id, "read", now)
+        replies = self.case_for_vp(case)
+        await self._mail.send(uow, vp.subject_hash, vp.sealed_chat, replies, f"case:{case.id}", now)
+        await self.relay.deliver_held(uow, case, now)
+        return []
 
     async def expire(self, uow: UnitOfWork, offer_id: int, now: datetime) -> None:
         """Nobody answered the offer in time: the next VP is asked."""
@@ -159,6 +189,144 @@ class CaseDesk:
         if case is not None:
             await uow.cases.note(case.id, "expired", f"VP {found[1]}", now)
             await self.offer_next(uow, case, now)
+
+    async def release_vp(self, uow: UnitOfWork, vp: Person, reason: str, now: datetime) -> None:
+        """A VP blocked the bot or was deactivated: their offers and open cases move on."""
+        for offer_id in await uow.cases.open_offers_to(vp.id):
+            found = await uow.cases.get_offer(offer_id)
+            if found is not None and await uow.cases.answer_offer(offer_id, "withdrawn", now):
+                case = await uow.cases.get(found[0])
+                if case is not None:
+                    await uow.cases.note(case.id, "withdrawn", f"VP {vp.id}: {reason}", now)
+                    await self.offer_next(uow, case, now)
+        for case in await uow.cases.of_vp(vp.id):
+            await uow.cases.release(case.id, now)
+            await uow.cases.note(case.id, "released", f"VP {vp.id}: {reason}", now)
+            t = self._catalogs.translator(case.language)
+            text = t.gettext(
+                "Your vertrouwenspersoon can no longer continue with your question. We are "
+                "looking for someone else and will let you know here."
+            )
+            await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
+            released = await uow.cases.get(case.id)
+            assert released is not None
+            await self.offer_next(uow, released, now)
+
+    async def assign_by_hand(
+        self, uow: UnitOfWork, coordinator: Person, case: Case, vp: Person, now: datetime
+    ) -> list[Reply]:
+        """A coordinator gives a case to a VP of their choice, past capacity if need be."""
+        t = self._staff()
+        for offer_id, _, status in await uow.cases.offers_of(case.id):
+            if status == "open":
+                await uow.cases.answer_offer(offer_id, "withdrawn", now)
+        previous = case.vp_id
+        if previous is not None and previous != vp.id:
+            await uow.cases.release(case.id, now)
+            old = await uow.people.get(previous)
+            if old is not None:
+                text = t.gettext("A coordinator gave {alias} to another vertrouwenspersoon.")
+                await self._tell(uow, old, text.format(alias=case.alias), case, now)
+        await uow.cases.assign_by_hand(case.id, vp.id, now)
+        await uow.cases.note(
+            case.id, "assigned", f"by coordinator {coordinator.id} to VP {vp.id}", now
+        )
+        await uow.cases.accessed(case, coordinator.id, "assigned", now)
+        await uow.cases.accessed(case, vp.id, "read", now)
+        intro = t.gettext("A coordinator gave you {alias}.").format(alias=case.alias)
+        await self._mail.send(
+            uow,
+            vp.subject_hash,
+            vp.sealed_chat,
+            [Reply(intro), *self.case_for_vp(case)],
+            f"case:{case.id}",
+            now,
+        )
+        if previous != vp.id:
+            await self._tell_parent_accepted(uow, case, vp, now)
+        await self.relay.deliver_held(uow, case, now)
+        text = t.gettext("{alias} is now with {name}.")
+        return [Reply(text.format(alias=case.alias, name=vp.name))]
+
+    async def close(
+        self, uow: UnitOfWork, vp: Person, case: Case, outcome: str, now: datetime
+    ) -> list[Reply]:
+        """The VP ends the case with its outcome; the parent is told kindly."""
+        t = self._staff()
+        status = "withdrawn" if outcome == "withdrawn" else "closed"
+        if outcome not in (*OUTCOMES, BLOCKED) or not await uow.cases.close(
+            case.id, status, outcome, now
+        ):
+            return [Reply(t.gettext("{alias} is already closed.").format(alias=case.alias))]
+        await uow.cases.note(case.id, status, f"VP {vp.id}: {outcome}", now)
+        await uow.cases.accessed(case, vp.id, "closed", now)
+        pt = self._catalogs.translator(case.language)
+        text = pt.gettext(
+            "{name} has closed this conversation. Thank you for your trust. "
+            "Whenever you want to talk again, write here or send /start."
+        ).format(name=vp.display_name)
+        await self.to_parent(uow, case, [Reply(text, rtl=pt.rtl)], now)
+        for member_id in await uow.cases.members(case.id):
+            member = await uow.people.get(member_id)
+            if member is not None and member.id != vp.id:
+                note = t.gettext("{alias} has been closed by {name}.")
+                await self._tell(
+                    uow, member, note.format(alias=case.alias, name=vp.name), case, now
+                )
+        return [Reply(t.gettext("{alias} is closed. Thank you.").format(alias=case.alias))]
+
+    async def block(self, uow: UnitOfWork, vp: Person, case: Case, now: datetime) -> list[Reply]:
+        """The VP blocks the parent (abuse): the case closes, the parent is never routed to
+        them again, and the coordinators hear of it. Nobody learns who the parent is."""
+        replies = await self.close(uow, vp, case, BLOCKED, now)
+        await uow.cases.block(case.parent_id, vp.id, now)
+        t = self._staff()
+        text = t.gettext(
+            "{name} blocked the parent of {alias}; the case is closed. Its history: /case {alias}"
+        ).format(name=vp.name, alias=case.alias)
+        for coordinator in await uow.people.coordinators():
+            await self._tell(uow, coordinator, text, case, now)
+        return replies
+
+    async def withdraw_all(self, uow: UnitOfWork, parent_id: int, now: datetime) -> None:
+        """/forget: open cases are withdrawn; copies younger than 48 hours are deleted from
+        the staff's chats, and the staff are asked to delete the rest."""
+        cases = await uow.cases.of_parent(parent_id)
+        t = self._staff()
+        for case in cases:
+            await uow.outbox.drop_source(f"case:{case.id}", "relay", "the parent erased everything")
+            for offer_id, _, status in await uow.cases.offers_of(case.id):
+                if status == "open":
+                    await uow.cases.answer_offer(offer_id, "withdrawn", now)
+            await uow.cases.close(case.id, "withdrawn", "withdrawn", now)
+            for member_id in await uow.cases.members(case.id):
+                member = await uow.people.get(member_id)
+                if member is not None:
+                    text = t.gettext(
+                        "The parent of {alias} has withdrawn and asked us to erase everything. "
+                        "We deleted what they sent in the last 48 hours from this chat; "
+                        "please delete the rest of this conversation yourself."
+                    )
+                    await self._tell(uow, member, text.format(alias=case.alias), case, now)
+        since = now - timedelta(hours=48)
+        for copy in await uow.relays.sent_since([c.id for c in cases], since):
+            person = await uow.people.find(copy.recipient)
+            if person is not None and copy.copy_message_id is not None:
+                await self._mail.delete(
+                    uow,
+                    person.subject_hash,
+                    person.sealed_chat,
+                    copy.copy_message_id,
+                    "forget",
+                    now,
+                )
+
+    async def _tell(
+        self, uow: UnitOfWork, person: Person, text: str, case: Case, now: datetime
+    ) -> None:
+        await self._mail.send(
+            uow, person.subject_hash, person.sealed_chat, [Reply(text)], f"case:{case.id}", now
+        )
 
     def _offer(self, case: Case, offer_id: int) -> Reply:
         t = self._staff()
@@ -181,7 +349,9 @@ class CaseDesk:
             ),
         )
 
-    def _case_for_vp(self, case: Case, t: Translator) -> list[Reply]:
+    def case_for_vp(self, case: Case) -> list[Reply]:
+        """The question itself: for the VP who accepted and anyone brought in later."""
+        t = self._staff()
         answers = json.loads(self._vault.open(case.sealed_answers))
         intro = Reply(t.gettext("You accepted {alias}. Their question:").format(alias=case.alias))
         question = answers.get("question")
@@ -195,11 +365,12 @@ class CaseDesk:
         t = self._catalogs.translator(case.language)
         text = t.gettext(
             "Good news: {name}, a vertrouwenspersoon, has your question. "
-            "They will write to you here."
+            "They will write to you here. Your name and number stay hidden; "
+            "if you want to share them, use /share."
         ).format(name=vp.display_name)
-        await self._to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
+        await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
 
-    async def _to_parent(
+    async def to_parent(
         self, uow: UnitOfWork, case: Case, replies: list[Reply], now: datetime
     ) -> None:
         parent = await uow.parents.get(case.parent_id)

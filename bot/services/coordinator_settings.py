@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from bot.services.languages import LANGUAGES
 from flows.durations import parse_duration
@@ -51,6 +58,10 @@ class Timings(_Strict):
     offer_timeout: Duration = timedelta(hours=12)
 
 
+class Cases(_Strict):
+    max_open_per_parent: int = Field(default=2, ge=1, le=10)
+
+
 class Retention(_Strict):
     closed_cases: Duration = timedelta(days=90)
     idle_conversations: Duration = timedelta(days=30)
@@ -66,6 +77,7 @@ class CoordinatorSettings(_Strict):
     languages: list[str]
     quiet_hours: QuietHours = QuietHours()
     timings: Timings = Timings()
+    cases: Cases = Cases()
     retention: Retention = Retention()
 
     @field_validator("languages")

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from bot.services.outbox import payload_of
 from bot.services.privacy import IdentityVault
-from bot.services.turn import REPLY, Envelope
+from bot.services.turn import DELETE, RELAY, REPLY, Envelope
 from flows.outputs import Reply
 from storage import UnitOfWork
 
@@ -41,3 +42,42 @@ class Mail:
                 source=source,
                 now=now,
             )
+
+    async def relay(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        sealed_chat: str | None,
+        payload: dict[str, Any],
+        source: str,
+        now: datetime,
+    ) -> None:
+        """A relayed copy (see Relay); the payload names the original to copy from."""
+        if sealed_chat:
+            await uow.outbox.add(
+                recipient=recipient,
+                sealed_chat=sealed_chat,
+                kind=RELAY,
+                sealed_payload=self._vault.seal(json.dumps(payload)),
+                source=source,
+                now=now,
+            )
+
+    async def delete(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        sealed_chat: str,
+        message_id: int,
+        source: str,
+        now: datetime,
+    ) -> None:
+        """Remove a message the bot sent earlier (Telegram allows it for 48 hours)."""
+        await uow.outbox.add(
+            recipient=recipient,
+            sealed_chat=sealed_chat,
+            kind=DELETE,
+            sealed_payload=self._vault.seal(json.dumps({"message_id": message_id})),
+            source=source,
+            now=now,
+        )

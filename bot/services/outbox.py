@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +43,7 @@ class Parcel:
     source: str
     attempts: int  # including the one under way
     created_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)  # relays and deletes read it
 
 
 class Outbox:
@@ -95,4 +96,5 @@ class Outbox:
             source=item.source,
             attempts=item.attempts,
             created_at=item.created_at,
+            payload=payload,
         )

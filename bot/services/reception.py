@@ -13,8 +13,12 @@ from datetime import datetime
 from bot.i18n import Catalogs, Translator
 from bot.services.cases import CaseDesk
 from bot.services.conversations import MENU, Conversations
+from bot.services.coordinator_desk import CoordinatorDesk
 from bot.services.languages import LANGUAGES
+from bot.services.leaving import Leaving
 from bot.services.privacy import IdentityVault
+from bot.services.relay import HOLD_ACTION, Said
+from bot.services.sharing import CONSENT_ACTION, SHARE_ACTION, Sharing
 from bot.services.staff import COORDINATOR, INVITE_PREFIX, Staff
 from bot.services.vp_desk import VpDesk
 from flows.answers import normalise
@@ -54,13 +58,18 @@ class Reception:
         conversations: Conversations,
         staff: Staff,
         cases: CaseDesk,
+        leaving: Leaving,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._enabled = enabled  # the coordinator's current choice, which may be reloaded
         self.conversations = conversations
         self.staff = staff
-        self.vp_desk = VpDesk(catalogs, cases)
+        self.cases = cases
+        self.leaving = leaving
+        self.sharing = Sharing(vault, catalogs, cases)
+        self.vp_desk = VpDesk(catalogs, cases, self.sharing)
+        self.coordinator_desk = CoordinatorDesk(catalogs, cases)
 
     @property
     def languages(self) -> list[str]:
@@ -73,14 +82,18 @@ class Reception:
         incoming: Input,
         now: datetime,
         language_hint: str | None = None,
+        said: Said | None = None,
     ) -> list[Reply]:
-        """Answer one input of a parent; `language_hint` is the client's language, if known."""
+        """Answer one input; `language_hint` is the client's language, if known, and `said`
+        the message as the relay would pass it on (channels that have a relay give it)."""
         if isinstance(incoming, Command) and (incoming.argument or "").startswith(INVITE_PREFIX):
             return await self._register(uow, subject, incoming.argument or "", now, language_hint)
         key = self._vault.subject_hash(subject.channel, subject.external_id)
         person = await uow.people.find(key)
+        if person is not None and person.role == COORDINATOR:
+            return await self.coordinator_desk.handle(uow, person, incoming, now)
         if person is not None:
-            return await self.vp_desk.handle(uow, person, incoming, now)
+            return await self.vp_desk.handle(uow, person, incoming, now, said)
         parent = await uow.parents.get_or_create(
             subject.channel, key, self._vault.seal(subject.external_id), now
         )
@@ -112,6 +125,8 @@ class Reception:
                 return [self._picker(preferred)]
             case "start", _:
                 return await self.conversations.begin(uow, parent, key, now)
+            case None, Command(name="share", argument=argument):
+                return await self.sharing.ask_reveal(uow, parent, argument or "", now)
             case None, Command():
                 return [
                     self._say(
@@ -131,10 +146,29 @@ class Reception:
                 return await self._choose(uow, parent, key, typed, preferred, now)
             case None, (Text() | Media()):
                 replies = await self.conversations.answer(uow, parent, key, incoming, now)
+                if replies is None and said is not None:
+                    replies = await self.cases.relay.from_parent(uow, parent, said, now)
                 if replies is None:
                     return await self.conversations.begin(uow, parent, key, now, node=MENU)
                 return replies
         raise TypeError(f"unknown input {type(incoming).__name__}")
+
+    async def edited(self, uow: UnitOfWork, subject: Subject, said: Said, now: datetime) -> None:
+        """Someone changed a message they sent: a relayed one goes again, marked."""
+        key = self._vault.subject_hash(subject.channel, subject.external_id)
+        person = await uow.people.find(key)
+        if person is not None:
+            await self.cases.relay.from_staff(uow, person, said, now)
+            return
+        parent = await uow.parents.find(key)
+        if parent is not None:
+            await self.cases.relay.from_parent(uow, parent, said, now)
+
+    async def left(self, uow: UnitOfWork, subject: Subject, now: datetime) -> None:
+        """Someone blocked the bot (Telegram told us without waiting for a failed send)."""
+        key = self._vault.subject_hash(subject.channel, subject.external_id)
+        if await uow.people.find(key) is not None or await uow.parents.find(key) is not None:
+            await self.leaving.unreachable(uow, key, now)
 
     async def _register(
         self, uow: UnitOfWork, subject: Subject, code: str, now: datetime, hint: str | None
@@ -186,6 +220,7 @@ class Reception:
             code = action.removeprefix(LANGUAGE_ACTION)
             return await self._choose(uow, parent, key, code, preferred, now)
         if action == FORGET_YES:
+            await self.cases.withdraw_all(uow, parent.id, now)
             await uow.erase_parent(parent.id, key, now)
             return [
                 Reply(
@@ -199,6 +234,16 @@ class Reception:
             ]
         if action == FORGET_NO:
             return [self._say(t, t.gettext("Nothing has been erased."))]
+        if action.startswith(SHARE_ACTION):
+            return await self.sharing.reveal(uow, parent, action, now)
+        if action.startswith(CONSENT_ACTION):
+            return await self.sharing.consent(uow, parent, action, now)
+        if action.startswith(HOLD_ACTION):
+            cases = await uow.cases.open_of_parent(parent.id)
+            chosen = await self.cases.relay.choose(uow, key, action, cases, now)
+            if chosen is None:
+                return [self._say(t, t.gettext("That button no longer works."))]
+            return await self.cases.relay.parent_to(uow, parent, *chosen, now)
         status, replies = await self.conversations.press(uow, parent, key, action, now)
         if status == "ok":
             return replies

@@ -1,34 +1,58 @@
-"""What a vertrouwenspersoon (or coordinator) can do in their own chat with the bot."""
+"""What a vertrouwenspersoon can do in their own chat with the bot: answer offers, write to
+parents through the relay, close a case, block a parent, bring in a second person, and
+manage their own availability."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import STAFF_LANGUAGE, CaseDesk
+from bot.services.cases import OUTCOMES, STAFF_LANGUAGE, CaseDesk
+from bot.services.relay import Said
+from bot.services.sharing import Sharing
 from flows.inputs import Command, Input, Pick
-from flows.outputs import Reply
+from flows.outputs import Choice, Reply
 from storage import UnitOfWork
 from storage.records import Case, Person
 
 MAX_DISPLAY_NAME = 40
 MAX_CAPACITY = 20
+CLOSE, OUTCOME, BLOCK = "close:", "outcome:", "block:"
+
+
+def outcome_label(t: Translator, outcome: str) -> str:
+    labels = {
+        "helped": t.gettext("Helped"),
+        "referred_cjg": t.gettext("Referred to the CJG"),
+        "referred_wijkteam": t.gettext("Referred to the wijkteam"),
+        "referred_huisarts": t.gettext("Referred to the huisarts"),
+        "referred_other": t.gettext("Referred elsewhere"),
+        "no_contact": t.gettext("No contact"),
+        "withdrawn": t.gettext("Withdrawn by the parent"),
+    }
+    return labels[outcome]
 
 
 class VpDesk:
-    def __init__(self, catalogs: Catalogs, cases: CaseDesk) -> None:
+    def __init__(self, catalogs: Catalogs, cases: CaseDesk, sharing: Sharing) -> None:
         self._catalogs = catalogs
         self._cases = cases
+        self._sharing = sharing
 
     async def handle(
-        self, uow: UnitOfWork, person: Person, incoming: Input, now: datetime
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        incoming: Input,
+        now: datetime,
+        said: Said | None = None,
     ) -> list[Reply]:
         t = self._catalogs.translator(STAFF_LANGUAGE)
-        if isinstance(incoming, Pick) and incoming.action.startswith("offer:"):
-            _, offer_id, answer = [*incoming.action.split(":"), "", ""][:3]
-            if offer_id.isdigit():
-                return await self._cases.answer(uow, person, int(offer_id), answer, now)
+        if isinstance(incoming, Pick):
+            return await self._pick(uow, person, incoming.action, now, t)
         if not isinstance(incoming, Command):
+            if said is not None:
+                return await self._cases.relay.from_staff(uow, person, said, now)
             return [self._help(t)]
         argument = (incoming.argument or "").strip()
         match incoming.name:
@@ -60,8 +84,96 @@ class VpDesk:
             case "capacity":
                 return [Reply(t.gettext("Write a number from 1 to 20, for example /capacity 3."))]
             case "cases":
-                return [self._cases_of(await uow.cases.of_vp(person.id), t)]
+                return [self._cases_of(await uow.cases.of_member(person.id), t)]
+            case "close" | "block" | "duo":
+                return await self._on_case(uow, person, incoming.name, argument, now, t)
         return [self._help(t)]
+
+    async def _on_case(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        command: str,
+        alias: str,
+        now: datetime,
+        t: Translator,
+    ) -> list[Reply]:
+        """/close, /block and /duo act on one of the VP's own open cases, named or chosen."""
+        own = [c for c in await uow.cases.of_vp(person.id) if c.relaying]
+        if alias:
+            case = next((c for c in own if c.alias == alias.upper()), None)
+            if case is None:
+                text = t.gettext("{alias} is not one of your open questions.")
+                return [Reply(text.format(alias=alias.upper()[:8]))]
+            return await self._act(uow, person, command, case, now, t)
+        if len(own) == 1:
+            return await self._act(uow, person, command, own[0], now, t)
+        if not own:
+            return [Reply(t.gettext("You have no open questions."))]
+        rows = tuple((Choice(c.alias, f"{CLOSE}{command}:{c.id}"),) for c in own)
+        return [Reply(t.gettext("Which question?"), choices=rows)]
+
+    async def _act(
+        self,
+        uow: UnitOfWork,
+        person: Person,
+        command: str,
+        case: Case,
+        now: datetime,
+        t: Translator,
+    ) -> list[Reply]:
+        if command == "close":
+            rows = tuple(
+                (Choice(outcome_label(t, o), f"{OUTCOME}{case.id}:{o}"),) for o in OUTCOMES
+            )
+            text = t.gettext("How did {alias} end? The parent gets a kind closing message.")
+            return [Reply(text.format(alias=case.alias), choices=rows)]
+        if command == "block":
+            text = t.gettext(
+                "Block the parent of {alias}? The case closes, they are never offered to you "
+                "again, and the coordinator is told. They are not told that you blocked them."
+            )
+            rows = (
+                (Choice(t.gettext("Yes, block"), f"{BLOCK}{case.id}"),),
+                (Choice(t.gettext("No"), f"{BLOCK}0"),),
+            )
+            return [Reply(text.format(alias=case.alias), choices=rows)]
+        members = set(await uow.cases.members(case.id))
+        others = [p for p in await uow.people.vps() if p.active and p.id not in members]
+        return [self._sharing.choose_second(case, others)]
+
+    async def _pick(
+        self, uow: UnitOfWork, person: Person, action: str, now: datetime, t: Translator
+    ) -> list[Reply]:
+        kind, _, rest = action.partition(":")
+        parts = rest.split(":")
+        own = {c.id: c for c in await uow.cases.of_vp(person.id) if c.relaying}
+        match kind + ":", parts:
+            case "offer:", [offer_id, answer] if offer_id.isdigit():
+                return await self._cases.answer(uow, person, int(offer_id), answer, now)
+            case "relay:", _:
+                cases = [c for c in await uow.cases.of_member(person.id) if c.relaying]
+                chosen = await self._cases.relay.choose(
+                    uow, person.subject_hash, action, cases, now
+                )
+                if chosen is None:
+                    return [Reply(t.gettext("That button no longer works."))]
+                return await self._cases.relay.staff_to(uow, person, chosen[0], chosen[1], now)
+            case "close:", [command, case_id] if case_id.isdigit() and int(case_id) in own:
+                return await self._act(uow, person, command, own[int(case_id)], now, t)
+            case "outcome:", [case_id, outcome] if case_id.isdigit() and int(case_id) in own:
+                return await self._cases.close(uow, person, own[int(case_id)], outcome, now)
+            case "block:", ["0"]:
+                return [Reply(t.gettext("Nothing has changed."))]
+            case "block:", [case_id] if case_id.isdigit() and int(case_id) in own:
+                return await self._cases.block(uow, person, own[int(case_id)], now)
+            case "duo:", [case_id, person_id] if case_id.isdigit() and int(case_id) in own:
+                second = await uow.people.get(int(person_id)) if person_id.isdigit() else None
+                if second is not None and second.active and second.id != person.id:
+                    return await self._sharing.ask_consent(
+                        uow, person, own[int(case_id)], second, now
+                    )
+        return [Reply(t.gettext("That button no longer works."))]
 
     @staticmethod
     def _cases_of(cases: list[Case], t: Translator) -> Reply:
@@ -83,5 +195,13 @@ class VpDesk:
                 "/name NAME – the name parents see\n"
                 "/away and /available – pause new questions, or take them again\n"
                 "/capacity N – how many open questions at a time"
+            )
+            + "\n"
+            + t.gettext(
+                "To write to a parent, reply to their message; with one open question you "
+                "can also just write.\n"
+                "/close – close a question with its outcome\n"
+                "/duo – bring a second person in, with the parent's consent\n"
+                "/block – block a parent who misbehaves"
             )
         )

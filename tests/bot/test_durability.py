@@ -210,7 +210,7 @@ async def test_two_instances_on_postgres_take_a_triple_delivery_once(
 
 
 async def _until_ready(http: Any, port: int) -> None:
-    for _ in range(200):
+    for _ in range(600):  # a busy CI machine can take a while to start two instances
         try:
             async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
                 if response.status == 200:

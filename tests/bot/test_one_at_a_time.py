@@ -27,7 +27,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield server
 
 
-def probe(name: str, log: list[tuple[int, int, str, float, float]]) -> TypeHandler[Any, Any]:
+def probe(name: str, log: list[tuple[int, int, str, float, float]]) -> TypeHandler[Any, Any, Any]:
     """Runs first in every update and holds it a while, noting who ran what when."""
 
     async def slow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

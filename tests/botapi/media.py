@@ -83,3 +83,19 @@ def _sender(kind: str) -> Handler:
 
 for _kind in MEDIA:
     method(f"send{_kind.title()}")(_sender(_kind))
+
+
+@method("getFile")
+async def get_file(call: Call) -> dict[str, Any]:
+    """A file's path for downloading under /file/bot<token>/<path>."""
+    file_id = str(call.require("file_id"))
+    stored = call.world.files.find(file_id)
+    if stored is None:
+        raise bad_request("wrong file_id or the file is temporarily unavailable")
+    meta = stored.meta
+    return {
+        "file_id": file_id,
+        "file_unique_id": meta["file_unique_id"],
+        "file_size": meta["file_size"],
+        "file_path": f"{stored.kind}s/{file_id}",
+    }

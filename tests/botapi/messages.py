@@ -124,6 +124,8 @@ def post_from_bot(call: Call, chat: Chat, content: dict[str, Any]) -> dict[str, 
         extra["reply_to_message"] = reply
     if call.get("protect_content"):
         extra["has_protected_content"] = True
+    if chat.voice_forbidden and ("voice" in content or "video_note" in content):
+        raise bad_request("VOICE_MESSAGES_FORBIDDEN")
     apply_markup(chat, extra, call.get("reply_markup"))
     message = call.world.add_message(chat, call.world.bot_user, {**extra, **content})
     call.world.mark_bot_message(chat, message)

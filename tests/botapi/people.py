@@ -208,6 +208,10 @@ class FakeUser(ChatView):
         self.chat.blocked = True
         member_update(self._world, self.chat, self.user, "member", "kicked")
 
+    def forbid_voice_messages(self) -> None:
+        """Privacy setting "voice messages: nobody": sending voice fails with a 400."""
+        self.chat.voice_forbidden = True
+
     def unblock(self) -> None:
         self.chat.blocked = False
         member_update(self._world, self.chat, self.user, "kicked", "member")

@@ -67,6 +67,7 @@ class FakeBotApi:
     def make_app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{kind}/{file_id}", self._download)
         add_control_routes(app, self)
         return app
 
@@ -107,6 +108,14 @@ class FakeBotApi:
         return f"{self.url}/bot"
 
     # --- the Bot API -----------------------------------------------------------------------
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """A file's bytes; files the test world made up without data get stand-in bytes."""
+        stored = self.world.files.find(request.match_info["file_id"])
+        if not TOKEN.match(request.match_info["token"]) or stored is None:
+            return web.Response(status=404, text="Not Found")
+        data = stored.data if stored.data is not None else b"OggS" + bytes(60)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         token, name = request.match_info["token"], request.match_info["method"]

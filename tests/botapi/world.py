@@ -104,6 +104,7 @@ class Chat:
     revision: int = 0  # bumped on every bot send/edit/delete, for the control API
     changed_at: dict[int, int] = field(default_factory=dict)
     blocked: bool = False
+    voice_forbidden: bool = False  # the user's privacy settings refuse voice messages
     bot_member: bool = True
     bot_left: bool = False
     keyboard: dict[str, Any] | None = None  # the reply keyboard currently shown

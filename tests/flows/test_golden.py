@@ -33,7 +33,7 @@ def flowset() -> FlowSet:
 
 
 def walk(flowset: FlowSet, spec: dict[str, Any], lang: str) -> tuple[list[str], set[str]]:
-    lines, trace = [f"## {spec['name']}"], set()
+    lines, trace = [f"## {spec['name']}"], set[str]()
     outcome = engine.begin(flowset, spec["flow"], lang, NOW)
 
     def record(outcome: engine.Outcome) -> None:

@@ -37,7 +37,9 @@ def to_input(raw: dict[str, Any], state: engine.Conversation) -> Input:
 def plain(effect: Any) -> dict[str, Any]:
     fields = {
         k: v.total_seconds() if isinstance(v, timedelta) else v
-        for k, v in (asdict(effect) if is_dataclass(effect) else {}).items()
+        for k, v in (
+            asdict(effect) if is_dataclass(effect) and not isinstance(effect, type) else {}
+        ).items()
     }
     return {type(effect).__name__: fields}
 

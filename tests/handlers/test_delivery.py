@@ -15,6 +15,7 @@ from bot.services.turn import Turn
 from flows.outputs import Reply
 from handlers.delivery import OutboxDispatcher
 from storage import Database
+from tests.bot.services.test_cases import LEAVING
 from tests.botapi import FakeBotApi
 from tests.conftest import TEST_SECRET_KEY
 from tests.live import TEST_TOKEN
@@ -52,7 +53,14 @@ async def drain(dispatcher: OutboxDispatcher, clock: ManualClock, rounds: int = 
 def dispatcher_for(bot: Bot, db: Database, clock: ManualClock) -> OutboxDispatcher:
     # Rate limits are real-time leaky buckets; the benchmarks measure them, not these tests.
     return OutboxDispatcher(
-        bot, db, OUTBOX, clock, owner="test", messages_per_second=1000, per_chat=(1000, 1.0)
+        bot,
+        db,
+        OUTBOX,
+        clock,
+        unreachable=LEAVING.unreachable,
+        owner="test",
+        messages_per_second=1000,
+        per_chat=(1000, 1.0),
     )
 
 

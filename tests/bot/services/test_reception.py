@@ -20,7 +20,7 @@ from bot.services.staff import Staff
 from flows.inputs import Command, Media, Pick, Text
 from flows.outputs import Reply
 from storage import Database
-from tests.bot.services.test_cases import DESK
+from tests.bot.services.test_cases import DESK, LEAVING
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,7 +40,13 @@ def library() -> FlowLibrary:
 def reception(library: FlowLibrary) -> Reception:
     conversations = Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK)
     return Reception(
-        VAULT, Catalogs(list(LANGUAGES)), lambda: ENABLED, conversations, Staff(VAULT), DESK
+        VAULT,
+        Catalogs(list(LANGUAGES)),
+        lambda: ENABLED,
+        conversations,
+        Staff(VAULT),
+        DESK,
+        LEAVING,
     )
 
 

@@ -25,8 +25,8 @@ def vp(
         frozenset(t for t in topics.split(",") if t),
         capacity,
         open_cases,
-        **extra,
-    )  # type: ignore[arg-type]
+        **extra,  # type: ignore[arg-type]
+    )
 
 
 def ids(needs: Needs, *vps: Candidate, offered: set[int] | None = None) -> list[int]:

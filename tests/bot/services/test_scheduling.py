@@ -49,7 +49,7 @@ async def effects_per_task(db: Database) -> dict[str, int]:
 
 
 async def test_only_due_tasks_run(database: Database) -> None:
-    clock, calls = ManualClock(), []
+    clock, calls = ManualClock(), list[int]()
     async with database.transaction() as uow:
         soon = await uow.tasks.schedule("test.say", clock.now() + timedelta(hours=4), clock.now())
     tasks = runner(database, counting_registry(calls))
@@ -95,7 +95,7 @@ async def test_unknown_kind_fails_at_once(database: Database) -> None:
 
 
 async def test_a_killed_instances_task_runs_after_its_lease(database: Database) -> None:
-    clock, calls = ManualClock(), []
+    clock, calls = ManualClock(), list[int]()
     async with database.transaction() as uow:
         task_id = await uow.tasks.schedule("test.say", clock.now(), clock.now())
         await uow.tasks.claim(clock.now(), "killed", LEASE, 10)  # claimed, then the crash

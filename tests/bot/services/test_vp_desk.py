@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.i18n import Catalogs
-from bot.services.languages import LANGUAGES
+from bot.services.sharing import Sharing
 from bot.services.vp_desk import VpDesk
 from flows.inputs import Command, Text
 from storage import Database
 from storage.people import Profile
-from tests.bot.services.test_cases import DESK, a_parent, register
+from tests.bot.services.test_cases import CATALOGS, DESK, VAULT, a_parent, opened, register
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
-VP_DESK = VpDesk(Catalogs(list(LANGUAGES)), DESK)
+VP_DESK = VpDesk(CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK))
 
 
 async def command(db: Database, person_id: int, name: str, argument: str | None = None) -> str:
@@ -43,7 +42,7 @@ async def test_away_takes_a_vp_out_of_routing(database: Database) -> None:
     await command(database, vp, "away")
     parent = await a_parent(database)
     async with database.transaction() as uow:
-        case, _ = await DESK.open(uow, parent, "ar", {}, False, NOW)
+        case, _ = await opened(uow, parent, "ar", {}, False, NOW)
         assert await uow.cases.offered_to(case.id) == set()
     await command(database, vp, "available")
     async with database.transaction() as uow:
@@ -56,7 +55,7 @@ async def test_open_cases_are_listed_by_alias_only(database: Database) -> None:
     assert await command(database, vp, "cases") != ""
     parent = await a_parent(database)
     async with database.transaction() as uow:
-        case, _ = await DESK.open(
+        case, _ = await opened(
             uow, parent, "ar", {"topic": "school", "question": "geheim"}, False, NOW
         )
         [(offer, _, _)] = await uow.cases.offers_of(case.id)

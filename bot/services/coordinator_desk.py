@@ -1,0 +1,124 @@
+"""What a coordinator can do in their chat with the bot: see the VPs, deactivate one (their
+open cases are routed again), give a case to a VP by hand, and read a case's history.
+Every look at a case is in the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.i18n import Catalogs, Translator
+from bot.services.cases import STAFF_LANGUAGE, CaseDesk
+from flows.inputs import Command, Input
+from flows.outputs import Reply
+from storage import UnitOfWork
+from storage.cases import OPEN_STATUSES
+from storage.records import Person
+
+
+class CoordinatorDesk:
+    def __init__(self, catalogs: Catalogs, cases: CaseDesk) -> None:
+        self._catalogs = catalogs
+        self._cases = cases
+
+    async def handle(
+        self, uow: UnitOfWork, coordinator: Person, incoming: Input, now: datetime
+    ) -> list[Reply]:
+        t = self._catalogs.translator(STAFF_LANGUAGE)
+        if not isinstance(incoming, Command):
+            return [self._help(t)]
+        words = (incoming.argument or "").split()
+        match incoming.name, words:
+            case "vps", []:
+                return [await self._vps(uow, t)]
+            case "deactivate", [number] if number.isdigit():
+                return await self._deactivate(uow, int(number), now, t)
+            case "activate", [number] if number.isdigit():
+                vp = await self._vp(uow, int(number))
+                if vp is None:
+                    return [self._no_such_vp(t, number)]
+                await uow.people.update(vp.id, active=True)
+                return [Reply(t.gettext("{name} is active again.").format(name=vp.name))]
+            case "reassign", [alias, number] if number.isdigit():
+                case = await uow.cases.by_alias(alias)
+                vp = await self._vp(uow, int(number))
+                if case is None or case.status not in OPEN_STATUSES:
+                    return [
+                        Reply(
+                            t.gettext("There is no open case {alias}.").format(
+                                alias=alias.upper()[:8]
+                            )
+                        )
+                    ]
+                if vp is None or not vp.active:
+                    return [self._no_such_vp(t, number)]
+                return await self._cases.assign_by_hand(uow, coordinator, case, vp, now)
+            case "case", [alias]:
+                case = await uow.cases.by_alias(alias)
+                if case is None:
+                    return [
+                        Reply(
+                            t.gettext("There is no case {alias}.").format(alias=alias.upper()[:8])
+                        )
+                    ]
+                await uow.cases.accessed(case, coordinator.id, "history", now)
+                lines = [f"{kind}: {detail}" for kind, detail in await uow.cases.history(case.id)]
+                head = f"{case.alias} – {case.language}, {case.topic or '-'}, {case.status}"
+                return [Reply(head + "\n" + "\n".join(lines))]
+        return [self._help(t)]
+
+    async def _vps(self, uow: UnitOfWork, t: Translator) -> Reply:
+        load = await uow.cases.load_per_vp()
+        vps = await uow.people.vps()
+        if not vps:
+            return Reply(t.gettext("No vertrouwenspersonen are registered yet."))
+        lines = []
+        for vp in sorted(vps, key=lambda p: p.id):
+            state = (
+                t.gettext("inactive")
+                if not vp.active
+                else t.gettext("away")
+                if not vp.available
+                else t.gettext("available")
+            )
+            lines.append(
+                f"{vp.id}. {vp.name} ({vp.display_name}) – {','.join(vp.languages)} "
+                f"{vp.gender or '-'} – {load.get(vp.id, 0)}/{vp.capacity} – {state}"
+            )
+        return Reply(t.gettext("Vertrouwenspersonen:") + "\n" + "\n".join(lines))
+
+    async def _deactivate(
+        self, uow: UnitOfWork, number: int, now: datetime, t: Translator
+    ) -> list[Reply]:
+        vp = await self._vp(uow, number)
+        if vp is None:
+            return [self._no_such_vp(t, str(number))]
+        await uow.people.update(vp.id, active=False)
+        await self._cases.release_vp(uow, vp, "deactivated", now)
+        text = t.gettext("{name} is deactivated; their open cases are being offered again.")
+        return [Reply(text.format(name=vp.name))]
+
+    @staticmethod
+    async def _vp(uow: UnitOfWork, number: int) -> Person | None:
+        person = await uow.people.get(number)
+        return person if person is not None and person.role == "vp" else None
+
+    @staticmethod
+    def _no_such_vp(t: Translator, number: str) -> Reply:
+        return Reply(
+            t.gettext("There is no vertrouwenspersoon number {number}; see /vps.").format(
+                number=number[:6]
+            )
+        )
+
+    @staticmethod
+    def _help(t: Translator) -> Reply:
+        return Reply(
+            t.gettext("You are registered as a coordinator of Tussen In.")
+            + "\n\n"
+            + t.gettext(
+                "/vps – the vertrouwenspersonen, their load and state\n"
+                "/deactivate N and /activate N – take a VP off or back on\n"
+                "/reassign ALIAS N – give a case to VP number N\n"
+                "/case ALIAS – a case's history"
+            )
+        )

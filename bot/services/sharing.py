@@ -1,0 +1,199 @@
+"""What a parent chooses to share: their first name or phone number with their VP (shown
+back to them first, sealed, erased with the case), and consent to a second person in the
+case (duo-coaching)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+
+from bot.i18n import Catalogs, Translator
+from bot.services.cases import STAFF_LANGUAGE, CaseDesk
+from bot.services.mail import Mail
+from bot.services.privacy import IdentityVault
+from flows.limits import MAX_BUTTON_LABEL
+from flows.outputs import Choice, Reply
+from storage import Parent, UnitOfWork
+from storage.records import Case, Person
+
+SHARE_ACTION = "share:"  # share:<held>:<case>, case 0 = do not send
+DUO_ACTION = "duo:"  # the VP's choice: duo:<case>:<person>
+CONSENT_ACTION = "consent:"  # the parent's answer: consent:<case>:<person>:yes|no
+PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{7,18}")
+MAX_FIRST_NAME = 40
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= MAX_BUTTON_LABEL else text[: MAX_BUTTON_LABEL - 1] + "…"
+
+
+class Sharing:
+    def __init__(self, vault: IdentityVault, catalogs: Catalogs, cases: CaseDesk) -> None:
+        self._vault = vault
+        self._catalogs = catalogs
+        self._cases = cases
+        self._mail = Mail(vault)
+
+    # --- reveal ----------------------------------------------------------------------------
+
+    async def ask_reveal(
+        self, uow: UnitOfWork, parent: Parent, value: str, now: datetime
+    ) -> list[Reply]:
+        """/share VALUE: show it back, with a button per VP; nothing is sent yet."""
+        t = self._catalogs.translator(parent.language)
+        cases = await self._relaying(uow, parent)
+        if not cases:
+            text = t.gettext(
+                "You can share your first name or phone number once a vertrouwenspersoon "
+                "has your question."
+            )
+            return [self._say(t, text)]
+        value = " ".join(value.split())
+        kind = "phone" if PHONE.fullmatch(value) else "first_name"
+        if not value or (
+            kind == "first_name"
+            and (len(value) > MAX_FIRST_NAME or " " in value or any(c.isdigit() for c in value))
+        ):
+            text = t.gettext(
+                "Write /share and then only your first name or your phone number, for "
+                "example: /share Fatima. I will show it to you before anything is sent."
+            )
+            return [self._say(t, text)]
+        sealed = self._vault.seal(json.dumps({"kind": kind, "value": value}))
+        held = await uow.relays.hold(parent.subject_hash, None, sealed, now)
+        if kind == "phone":
+            text = t.gettext("You are about to share your phone number: {value}")
+        else:
+            text = t.gettext("You are about to share your first name: {value}")
+        rows: list[tuple[Choice, ...]] = []
+        for case in cases:
+            vp = await uow.people.get(case.vp_id or 0)
+            name = vp.display_name if vp else case.alias
+            label = _label(t.gettext("Send to {name}").format(name=name))
+            rows.append((Choice(label, f"{SHARE_ACTION}{held}:{case.id}"),))
+        rows.append((Choice(_label(t.gettext("Don't send")), f"{SHARE_ACTION}{held}:0"),))
+        return [Reply(text.format(value=value), choices=tuple(rows), rtl=t.rtl)]
+
+    async def reveal(
+        self, uow: UnitOfWork, parent: Parent, action: str, now: datetime
+    ) -> list[Reply]:
+        t = self._catalogs.translator(parent.language)
+        held_id, _, case_id = action.removeprefix(SHARE_ACTION).partition(":")
+        held = await uow.relays.held(int(held_id)) if held_id.isdigit() else None
+        if held is None or held.owner != parent.subject_hash or held.case_id is not None:
+            return [self._say(t, t.gettext("That button no longer works."))]
+        await uow.relays.release(held.id)
+        case = next((c for c in await self._relaying(uow, parent) if str(c.id) == case_id), None)
+        if case is None:
+            return [self._say(t, t.gettext("Nothing was shared."))]
+        shared = json.loads(self._vault.open(held.sealed_payload))
+        known = json.loads(self._vault.open(case.sealed_reveal)) if case.sealed_reveal else {}
+        known[shared["kind"]] = shared["value"]
+        await uow.cases.set_reveal(case.id, self._vault.seal(json.dumps(known)))
+        await uow.cases.note(case.id, "shared", shared["kind"], now)
+        st = self._staff()
+        if shared["kind"] == "phone":
+            note = st.gettext("The parent of {alias} shares their phone number: {value}")
+        else:
+            note = st.gettext("The parent of {alias} shares their first name: {value}")
+        for person in await self._members(uow, case):
+            await self._tell(
+                uow, person, note.format(alias=case.alias, value=shared["value"]), case, now
+            )
+        vp = await uow.people.get(case.vp_id or 0)
+        done = t.gettext("Sent to {name}.").format(name=vp.display_name if vp else case.alias)
+        return [self._say(t, done)]
+
+    # --- a second person (duo-coaching) ----------------------------------------------------
+
+    def choose_second(self, case: Case, candidates: list[Person]) -> Reply:
+        t = self._staff()
+        if not candidates:
+            return Reply(t.gettext("There is nobody else registered to bring in."))
+        rows = tuple((Choice(_label(p.name), f"{DUO_ACTION}{case.id}:{p.id}"),) for p in candidates)
+        text = t.gettext("Whom would you like to bring into {alias}? The parent is asked first.")
+        return Reply(text.format(alias=case.alias), choices=rows)
+
+    async def ask_consent(
+        self, uow: UnitOfWork, vp: Person, case: Case, second: Person, now: datetime
+    ) -> list[Reply]:
+        """The VP chose a second person: the parent decides."""
+        t = self._catalogs.translator(case.language)
+        text = t.gettext(
+            "{name} would like to bring in {second}, who also works with us, to help with "
+            "your question. {second} would read and write in this conversation too. "
+            "Do you agree?"
+        ).format(name=vp.display_name, second=second.display_name)
+        action = f"{CONSENT_ACTION}{case.id}:{second.id}"
+        question = Reply(
+            text,
+            choices=(
+                (Choice(_label(t.gettext("Yes, that is fine")), action + ":yes"),),
+                (Choice(_label(t.gettext("No, rather not")), action + ":no"),),
+            ),
+            rtl=t.rtl,
+        )
+        await self._cases.to_parent(uow, case, [question], now)
+        await uow.cases.note(case.id, "duo_asked", f"VP {vp.id} asks for {second.id}", now)
+        st = self._staff()
+        return [Reply(st.gettext("We asked the parent. You will hear their answer here."))]
+
+    async def consent(
+        self, uow: UnitOfWork, parent: Parent, action: str, now: datetime
+    ) -> list[Reply]:
+        t = self._catalogs.translator(parent.language)
+        case_id, second_id, answer = [*action.removeprefix(CONSENT_ACTION).split(":"), "", ""][:3]
+        cases = await self._relaying(uow, parent)
+        case = next((c for c in cases if str(c.id) == case_id), None)
+        second = await uow.people.get(int(second_id)) if second_id.isdigit() else None
+        vp = await uow.people.get(case.vp_id or 0) if case else None
+        if case is None or second is None or vp is None or not second.active:
+            return [self._say(t, t.gettext("That button no longer works."))]
+        st = self._staff()
+        if answer != "yes":
+            await uow.cases.note(case.id, "duo_refused", f"{second.id}", now)
+            note = st.gettext("The parent of {alias} prefers to keep talking with you alone.")
+            await self._tell(uow, vp, note.format(alias=case.alias), case, now)
+            return [self._say(t, t.gettext("Fine, nothing changes."))]
+        await uow.cases.add_member(case.id, second.id, now)
+        await uow.cases.note(case.id, "duo_added", f"{second.id}", now)
+        await uow.cases.accessed(case, second.id, "read", now)
+        intro = st.gettext("{name} brought you into {alias}, with the parent's consent.")
+        await self._mail.send(
+            uow,
+            second.subject_hash,
+            second.sealed_chat,
+            [Reply(intro.format(name=vp.name, alias=case.alias)), *self._cases.case_for_vp(case)],
+            f"case:{case.id}",
+            now,
+        )
+        note = st.gettext("The parent agreed: {second} is now in {alias}.")
+        await self._tell(uow, vp, note.format(second=second.name, alias=case.alias), case, now)
+        done = t.gettext("Thank you. {second} has joined the conversation.")
+        return [self._say(t, done.format(second=second.display_name))]
+
+    # --- shared ----------------------------------------------------------------------------
+
+    @staticmethod
+    async def _relaying(uow: UnitOfWork, parent: Parent) -> list[Case]:
+        return [c for c in await uow.cases.open_of_parent(parent.id) if c.relaying]
+
+    @staticmethod
+    async def _members(uow: UnitOfWork, case: Case) -> list[Person]:
+        people = [await uow.people.get(p) for p in await uow.cases.members(case.id)]
+        return [p for p in people if p is not None and p.active]
+
+    async def _tell(
+        self, uow: UnitOfWork, person: Person, text: str, case: Case, now: datetime
+    ) -> None:
+        await self._mail.send(
+            uow, person.subject_hash, person.sealed_chat, [Reply(text)], f"case:{case.id}", now
+        )
+
+    def _staff(self) -> Translator:
+        return self._catalogs.translator(STAFF_LANGUAGE)
+
+    @staticmethod
+    def _say(t: Translator, text: str) -> Reply:
+        return Reply(text, rtl=t.rtl)
