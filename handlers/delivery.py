@@ -211,7 +211,7 @@ class OutboxDispatcher:
             )
             return copied.message_id
         except BadRequest as error:
-            if said["kind"] != "voice" or VOICE_FORBIDDEN not in error.message:
+            if said["kind"] != "voice" or VOICE_FORBIDDEN not in error.message.upper():
                 raise
         voice = await (await self._bot.get_file(said["file_id"])).download_as_bytearray()
         sent = await self._bot.send_audio(

@@ -55,7 +55,10 @@ def everything(user: FakeUser, api: FakeBotApi) -> str:
     for message in user.received:
         parts += [message.get("text", ""), message.get("caption", "")]
         parts += [(b["text"], b.get("callback_data", "")) for b in buttons(message)]
-    parts += [call for method, call in api.requests if call.get("chat_id") == user.id]
+    # What the bot asked Telegram to show them, too; except a copy's source chat, which
+    # Telegram needs to find the original and never shows (the copy is checked above).
+    calls = [call for method, call in api.requests if call.get("chat_id") == user.id]
+    parts += [{k: v for k, v in call.items() if k != "from_chat_id"} for call in calls]
     return repr(parts)
 
 
