@@ -175,7 +175,8 @@ class CaseDesk:
             return [Reply(t.gettext("This question has already been taken or withdrawn."))]
         await self._tell_parent_accepted(uow, case, vp, now)
         await uow.cases.accessed(case, vp.id, "read", now)
-        replies = self.case_for_vp(case)
+        intro = t.gettext("You accepted {alias}. Their question:").format(alias=case.alias)
+        replies = self.case_for_vp(case, intro)
         await self._mail.send(uow, vp.subject_hash, vp.sealed_chat, replies, f"case:{case.id}", now)
         await self.relay.deliver_held(uow, case, now)
         return []
@@ -233,12 +234,12 @@ class CaseDesk:
         )
         await uow.cases.accessed(case, coordinator.id, "assigned", now)
         await uow.cases.accessed(case, vp.id, "read", now)
-        intro = t.gettext("A coordinator gave you {alias}.").format(alias=case.alias)
+        intro = t.gettext("A coordinator gave you {alias}. Their question:")
         await self._mail.send(
             uow,
             vp.subject_hash,
             vp.sealed_chat,
-            [Reply(intro), *self.case_for_vp(case)],
+            self.case_for_vp(case, intro.format(alias=case.alias)),
             f"case:{case.id}",
             now,
         )
@@ -349,15 +350,14 @@ class CaseDesk:
             ),
         )
 
-    def case_for_vp(self, case: Case) -> list[Reply]:
+    def case_for_vp(self, case: Case, intro: str) -> list[Reply]:
         """The question itself: for the VP who accepted and anyone brought in later."""
-        t = self._staff()
         answers = json.loads(self._vault.open(case.sealed_answers))
-        intro = Reply(t.gettext("You accepted {alias}. Their question:").format(alias=case.alias))
         question = answers.get("question")
         if isinstance(question, dict) and question.get("voice"):
-            return [intro, Reply("", media=("voice", "telegram:" + str(question["voice"])))]
-        return [intro, Reply(str(question or "-"))]
+            voice = Reply("", media=("voice", "telegram:" + str(question["voice"])))
+            return [Reply(intro), voice]
+        return [Reply(intro), Reply(str(question or "-"))]
 
     async def _tell_parent_accepted(
         self, uow: UnitOfWork, case: Case, vp: Person, now: datetime

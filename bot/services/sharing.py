@@ -159,12 +159,14 @@ class Sharing:
         await uow.cases.add_member(case.id, second.id, now)
         await uow.cases.note(case.id, "duo_added", f"{second.id}", now)
         await uow.cases.accessed(case, second.id, "read", now)
-        intro = st.gettext("{name} brought you into {alias}, with the parent's consent.")
+        intro = st.gettext(
+            "{name} brought you into {alias}, with the parent's consent. Their question:"
+        )
         await self._mail.send(
             uow,
             second.subject_hash,
             second.sealed_chat,
-            [Reply(intro.format(name=vp.name, alias=case.alias)), *self._cases.case_for_vp(case)],
+            self._cases.case_for_vp(case, intro.format(name=vp.name, alias=case.alias)),
             f"case:{case.id}",
             now,
         )
