@@ -63,7 +63,7 @@ async def test_a_vp_cannot_reach_another_vps_case(database: Database) -> None:
             amina_hash, None, VAULT.seal(Said("text", 1, 5, "hi").to_json()), NOW
         )
         outbox_before = await uow.outbox.pending_count()
-    tries = [
+    tries: list[Input] = [
         Pick(f"relay:{held}:{theirs.id}"),  # Amina's held message, into her case
         Pick(f"outcome:{theirs.id}:helped"),
         Pick(f"block:{theirs.id}"),
@@ -104,7 +104,7 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
     reception = Reception(
         VAULT, CATALOGS, lambda: ["nl"], conversations, Staff(VAULT), DESK, LEAVING
     )
-    tries = [
+    tries: list[Input] = [
         Pick(f"relay:{held}:{first.id}"),  # the other parent's held message
         Pick(f"relay:{held}:{own.id}"),  # …into their own case: still not theirs
         Pick(f"consent:{first.id}:{vp}:yes"),
