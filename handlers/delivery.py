@@ -110,6 +110,10 @@ class OutboxDispatcher:
         return len(items)
 
     async def _deliver(self, parcel: Parcel) -> None:
+        if parcel.chat_id == 0:  # the terminal chat's, in a database shared with it
+            async with self._database.transaction() as uow:
+                await uow.outbox.mark_failed(parcel.id, self._owner, "not a Telegram chat")
+            return
         try:
             copy_id = await self._send(parcel)
         except Backoff as backoff:

@@ -255,6 +255,13 @@ class Cases:
         )
         return [_case(row) for row in rows.scalars()]
 
+    async def waiting(self) -> list[Case]:
+        """Cases nobody could take yet, oldest first."""
+        rows = await self._session.execute(
+            select(CaseRow).where(CASE.status == "waiting").order_by(CASE.id)
+        )
+        return [_case(row) for row in rows.scalars()]
+
     async def open_offers_to(self, person_id: int) -> list[int]:
         rows = await self._session.execute(
             select(OFFER.id).where(OFFER.person_id == person_id, OFFER.status == "open")

@@ -64,16 +64,19 @@ class OutboxRepository:
         return row.id
 
     async def claim(
-        self, now: datetime, owner: str, lease: timedelta, limit: int
+        self,
+        now: datetime,
+        owner: str,
+        lease: timedelta,
+        limit: int,
+        recipients: set[str] | None = None,
     ) -> list[OutboxItem]:
-        """Lease the oldest due message of up to `limit` recipients."""
+        """Lease the oldest due message of up to `limit` recipients (of these, if given)."""
         t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
-        heads = (
-            select(func.min(t.id))
-            .where(t.status == PENDING)
-            .group_by(t.recipient)
-            .scalar_subquery()
-        )
+        pending = t.status == PENDING
+        if recipients is not None:
+            pending = and_(pending, t.recipient.in_(recipients))
+        heads = select(func.min(t.id)).where(pending).group_by(t.recipient).scalar_subquery()
         query = (
             select(OutboxMessage)
             .where(

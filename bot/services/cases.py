@@ -115,13 +115,24 @@ class CaseDesk:
             return case, [Reply(note, rtl=t.rtl)]
         return case, []
 
-    async def offer_next(self, uow: UnitOfWork, case: Case, now: datetime) -> Routing:
-        """Offer to the best VP not asked yet; when nobody is left, the coordinators hear."""
+    async def offer_waiting(self, uow: UnitOfWork, now: datetime) -> None:
+        """A VP registered, came back or has room again: waiting cases are offered again,
+        oldest first (the coordinators already heard about them)."""
+        for case in await uow.cases.waiting():
+            await self.offer_next(uow, case, now, again=True)
+
+    async def offer_next(
+        self, uow: UnitOfWork, case: Case, now: datetime, again: bool = False
+    ) -> Routing:
+        """Offer to the best VP not asked yet; when nobody is left, the coordinators hear
+        (not `again`: a waiting case offered anew stays as it was)."""
         load = await uow.cases.load_per_vp()
         people = [candidate(person, load) for person in await uow.people.vps()]
         needs = Needs(case.language, case.topic, case.gender_pref or None)
         passed = await uow.cases.offered_to(case.id) | await uow.cases.blocked_for(case.parent_id)
         routing = route(needs, people, passed)
+        if routing.nobody and again:
+            return routing
         if routing.nobody:
             await uow.cases.set_status(case.id, "waiting", now)
             reasons = "; ".join(routing.excluded) or "no vertrouwenspersonen registered"
@@ -374,7 +385,7 @@ class CaseDesk:
         self, uow: UnitOfWork, case: Case, replies: list[Reply], now: datetime
     ) -> None:
         parent = await uow.parents.get(case.parent_id)
-        if parent is not None and parent.stopped_at is None and parent.channel == "telegram":
+        if parent is not None and parent.stopped_at is None:
             await self._mail.send(
                 uow, parent.subject_hash, parent.sealed_chat, replies, f"case:{case.id}", now
             )

@@ -37,6 +37,7 @@ class CoordinatorDesk:
                 if vp is None:
                     return [self._no_such_vp(t, number)]
                 await uow.people.update(vp.id, active=True)
+                await self._cases.offer_waiting(uow, now)
                 return [Reply(t.gettext("{name} is active again.").format(name=vp.name))]
             case "reassign", [alias, number] if number.isdigit():
                 case = await uow.cases.by_alias(alias)

@@ -30,6 +30,11 @@ def payload_of(envelope: Envelope) -> dict[str, Any]:
     return {}
 
 
+def _chat_id(chat: str) -> int:
+    """A Telegram chat id; 0 for another channel's chat (the terminal's), never sent."""
+    return int(chat) if chat.lstrip("-").isdigit() else 0
+
+
 @dataclass(frozen=True)
 class Parcel:
     """An outbox message opened for sending."""
@@ -90,7 +95,7 @@ class Outbox:
             id=item.id,
             recipient=item.recipient,
             kind=item.kind,
-            chat_id=int(self._vault.open(item.sealed_chat)),
+            chat_id=_chat_id(self._vault.open(item.sealed_chat)),
             reply=reply,
             callback_id=payload.get("callback_id"),
             source=item.source,

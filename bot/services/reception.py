@@ -186,6 +186,7 @@ class Reception:
                     ),
                 )
             ]
+        await self.cases.offer_waiting(uow, now)  # a new VP may take what is waiting
         if person.role == COORDINATOR:
             text = t.gettext("Welcome, {name}. You are now registered as a coordinator.")
         else:

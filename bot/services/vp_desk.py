@@ -71,9 +71,11 @@ class VpDesk:
                 ]
             case "available":
                 await uow.people.update(person.id, available=True)
+                await self._cases.offer_waiting(uow, now)
                 return [Reply(t.gettext("You are available again for new questions."))]
             case "capacity" if argument.isdigit() and 1 <= int(argument) <= MAX_CAPACITY:
                 await uow.people.update(person.id, capacity=int(argument))
+                await self._cases.offer_waiting(uow, now)
                 return [
                     Reply(
                         t.gettext("You take at most {count} open questions at a time.").format(
@@ -162,7 +164,9 @@ class VpDesk:
             case "close:", [command, case_id] if case_id.isdigit() and int(case_id) in own:
                 return await self._act(uow, person, command, own[int(case_id)], now, t)
             case "outcome:", [case_id, outcome] if case_id.isdigit() and int(case_id) in own:
-                return await self._cases.close(uow, person, own[int(case_id)], outcome, now)
+                replies = await self._cases.close(uow, person, own[int(case_id)], outcome, now)
+                await self._cases.offer_waiting(uow, now)  # there is room again
+                return replies
             case "block:", ["0"]:
                 return [Reply(t.gettext("Nothing has changed."))]
             case "block:", [case_id] if case_id.isdigit() and int(case_id) in own:

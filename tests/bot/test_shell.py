@@ -51,3 +51,20 @@ def test_parse_and_render() -> None:
     assert parse("   ", choices) is None
     shown = render(Reply("Kies", ((choices[0],), (choices[1],))))
     assert shown == "Kies\n  [1] Nederlands\n  [2] English"
+
+
+def test_a_coordinator_rehearses_a_handoff_with_the_demo_vp(tmp_path: Path) -> None:
+    """Parent asks, the demo VP accepts, they write both ways, the VP closes the case."""
+    lines = ["/start", "1", "1", "2", "Mijn zoon spijbelt", "3", "2", "1"]  # ask, school…
+    lines += [":vp", "1", "Hallo, ik ben er. Vertel eens?", ":parent", "Sinds twee weken"]
+    lines += [":vp", "/close", "1"]
+    done = run_shell(tmp_path, lines, "shell")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    offer = out.index("── to Demo VP ──\nNieuwe vraag")
+    accepted = out.index("De vraag:", offer)
+    question = out.index("Mijn zoon spijbelt", accepted)
+    to_parent = out.index("── to the parent ──\nDemo:\nHallo, ik ben er. Vertel eens?", question)
+    to_vp = out.index("▸\nSinds twee weken", to_parent)
+    closed = out.index("── to the parent ──\nDemo", to_vp)
+    assert offer < accepted < question < to_parent < to_vp < closed
