@@ -47,7 +47,8 @@ def test_parse_and_render() -> None:
     choices = [Choice("Nederlands", "lang:nl"), Choice("English", "lang:en")]
     assert parse("2", choices) == Pick("lang:en")
     assert parse("3", choices) == Text("3")  # no such button: it is just text
-    assert parse("/Help me", choices) == Command("help")
+    assert parse("/Help me", choices) == Command("help", "me")
+    assert parse("/close K7F2", choices) == Command("close", "K7F2")
     assert parse("   ", choices) is None
     shown = render(Reply("Kies", ((choices[0],), (choices[1],))))
     assert shown == "Kies\n  [1] Nederlands\n  [2] English"
