@@ -50,16 +50,18 @@ async def accept_offer(vp: FakeUser) -> list[dict[str, Any]]:
     return await vp.wait_for(2)  # "You accepted …", then the question itself
 
 
-async def case_status(url: str, parent: FakeUser) -> tuple[str, str | None, str]:
+async def case_status(url: str, parent: FakeUser) -> tuple[str, str | None, str, list[str]]:
+    """The status, outcome, alias and history of the parent's only case."""
     database = Database(url)
     try:
         async with database.transaction() as uow:
             found = await uow.parents.find(VAULT.subject_hash("telegram", parent.id))
             assert found is not None
             [case] = await uow.cases.of_parent(found.id)
+            history = [kind for kind, _ in await uow.cases.history(case.id)]
     finally:
         await database.dispose()
-    return case.status, case.outcome, case.alias
+    return case.status, case.outcome, case.alias, history
 
 
 async def test_four_actors_from_flow_to_closing(api: FakeBotApi, database_url: str) -> None:
@@ -105,7 +107,7 @@ async def test_four_actors_from_flow_to_closing(api: FakeBotApi, database_url: s
     assert "voice" in question
     assert told["text"].startswith(RLM) and "Amina" in told["text"]
     # the copies: no "forwarded from", protected, headed by the alias only
-    status, outcome, alias = await case_status(url, parent)
+    status, outcome, alias, history = await case_status(url, parent)
     assert alias in intro["text"]
     assert [c.get("text", c.get("caption", "")).split("\n")[0] for c in copies] == [
         f"{alias} ▸"
@@ -126,6 +128,15 @@ async def test_four_actors_from_flow_to_closing(api: FakeBotApi, database_url: s
     assert alias in closed_note["text"]
     assert closing["text"].startswith(RLM) and "Amina" in closing["text"]
     assert (status, outcome) == ("closed", "referred_cjg")
+    assert history == [
+        "opened",
+        "offered",
+        "declined",
+        "offered",
+        "accepted",
+        "in_contact",
+        "closed",
+    ]
     for staff in (declines, amina, coordinator):
         seen = everything(staff, api)
         assert not [s for s in secrets_of_parent if s in seen], staff.id

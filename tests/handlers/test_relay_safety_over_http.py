@@ -169,3 +169,24 @@ async def test_share_a_first_name_and_agree_to_a_second_person(
     _, _, sealed = await stored_case(url, parent)
     assert sealed is not None and "Khadija" not in sealed
     assert "Khadija" in VAULT.open(sealed)
+
+
+async def test_what_a_parent_writes_before_acceptance_reaches_the_vp_after(
+    api: FakeBotApi, database_url: str
+) -> None:
+    url = await migrated(database_url)
+    parent, _ = random_parent(api, "nl")
+    vp = api.user(8441, language_code="nl")
+    async with live_bot(settings_for(api, url)):
+        await join(vp, await invite(url, Profile("vp", "Noor B", ("nl",), "f")))
+        await ask_to_talk(parent, "nl")
+        [offer] = await vp.wait_for(1)
+        await parent.send_text("Het is ook thuis moeilijk")
+        [kept] = await parent.wait_for(1)
+        nothing_before_accept = len(vp.received)
+        await vp.press(buttons(offer)[0]["callback_data"])
+        intro, question, held = await vp.wait_for(3)
+    assert nothing_before_accept == len(vp.received) - 3
+    assert "Het is ook" not in repr(offer) and "Het is ook" not in kept["text"]
+    assert "voice" in question and held["text"].endswith("Het is ook thuis moeilijk")
+    assert intro["text"].split()[0] and held["text"].split("\n")[0].endswith("▸")
