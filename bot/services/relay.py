@@ -172,13 +172,20 @@ class Relay:
                 return await self.staff_to(uow, person, case, said, now)
         if not cases:
             return [Reply(t.gettext("You have no open conversation with a parent."))]
-        if len(cases) == 1:
+        if len(cases) == 1 and said.reply_to is None:
             return await self.staff_to(uow, person, cases[0], said, now)
+        # With several cases, or a reply to a message that is no (longer a) relayed copy —
+        # its parent may have erased everything — the VP says which case; never a guess.
         held = await uow.relays.hold(person.subject_hash, None, self._seal(said), now)
-        text = t.gettext(
-            "You have more than one open question. Which one is this message for? "
-            "Nothing is sent until you choose."
-        )
+        if len(cases) > 1:
+            text = t.gettext(
+                "You have more than one open question. Which one is this message for? "
+                "Nothing is sent until you choose."
+            )
+        else:
+            text = t.gettext(
+                "Which question is this message for? Nothing is sent until you choose."
+            )
         rows = tuple(
             (Choice(f"{c.alias} – {c.language}, {c.topic or '-'}", hold_action(held, c.id)),)
             for c in cases

@@ -12,7 +12,7 @@ from bot.services.flow_library import FlowLibrary
 from bot.services.reception import Reception, Subject
 from bot.services.relay import Said
 from bot.services.staff import Staff
-from flows.inputs import Command, Input, Pick
+from flows.inputs import Command, Input, Pick, Text
 from flows.outputs import Reply
 from storage import Database
 from storage.people import Profile
@@ -124,3 +124,23 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
     assert outbox_after == outbox_before
     no_longer = CATALOGS.translator("nl").gettext("That button no longer works.")
     assert all(a and a[0].text == no_longer for a in answers), answers
+
+
+async def test_a_reply_to_a_message_that_is_no_relayed_copy_is_not_guessed(
+    database: Database,
+) -> None:
+    """E.g. a copy from a parent who has since erased everything: with one other open case,
+    the VP is still asked which case, and nothing is sent before they choose."""
+    amina = await register(database, 1, Profile("vp", "Amina E", ("nl",), "f"))
+    case = await accepted_case(database, await a_parent_with_key(database, "a" * 64), amina)
+    async with database.transaction() as uow:
+        before = await uow.outbox.pending_count()
+    [asked] = await as_vp(
+        database, amina, Text("Ben je er nog?"), Said("text", 1, 50, "Ben je er nog?", reply_to=7)
+    )
+    async with database.transaction() as uow:
+        after = await uow.outbox.pending_count()
+    assert after == before and [c.label.split()[0] for c in asked.all_choices] == [case.alias]
+    [] = await as_vp(database, amina, Pick(asked.all_choices[0].action))
+    async with database.transaction() as uow:
+        assert await uow.outbox.pending_count() == before + 1
