@@ -23,6 +23,7 @@ from bot.services.privacy import IdentityVault
 from bot.services.reception import Reception
 from bot.services.scheduling import TaskRegistry
 from bot.services.staff import Staff
+from bot.services.urgent import UrgentLadder, register_urgent_tasks
 from bot.settings import Settings
 from flows.problems import FlowError
 from storage import Database, DatabaseUnavailable
@@ -99,18 +100,15 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     library = load_flows(settings, coordinator)
     database = await open_database(settings)
     vault = IdentityVault(settings.secret_key.get_secret_value())
-    cases = CaseDesk(
-        vault,
-        catalogs,
-        lambda: coordinator.current.timings.offer_timeout,
-        lambda: coordinator.current.cases.max_open_per_parent,
-    )
+    cases = CaseDesk(vault, catalogs, lambda: coordinator.current)
     leaving = Leaving(cases)
+    ladder = UrgentLadder(vault, catalogs, cases, lambda: coordinator.current)
     conversations = Conversations(vault, library, ButtonTokens(vault.key("buttons")), cases)
     tasks = TaskRegistry()
     register_maintenance(tasks, coordinator)
     register_flow_tasks(tasks, conversations, vault)
     register_case_tasks(tasks, cases)
+    register_urgent_tasks(tasks, ladder)
     return Core(
         settings=settings,
         database=database,
@@ -128,6 +126,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
             Staff(vault),
             cases,
             leaving,
+            ladder,
         ),
         leaving=leaving,
     )

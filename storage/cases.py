@@ -52,6 +52,7 @@ def _case(row: CaseRow) -> Case:
         first_contact_at=row.first_contact_at,
         closed_at=row.closed_at,
         sealed_reveal=row.sealed_reveal,
+        breached_at=row.breached_at,
     )
 
 
@@ -149,6 +150,14 @@ class Cases:
             select(EVENT.kind, EVENT.detail).where(EVENT.case_id == case_id).order_by(EVENT.id)
         )
         return [(kind, detail) for kind, detail in rows.all()]
+
+    async def lock(self, case_id: int) -> Case | None:
+        """The case, locked until the transaction ends: everything that changes a case and
+        its offers takes this first, so two Accepts queue instead of deadlocking."""
+        row = (
+            await self._session.execute(select(CaseRow).where(CASE.id == case_id).with_for_update())
+        ).scalar_one_or_none()
+        return _case(row) if row else None
 
     async def get(self, case_id: int) -> Case | None:
         row = await self._session.get(CaseRow, case_id)
@@ -251,6 +260,24 @@ class Cases:
         rows = await self._session.execute(
             select(CaseRow)
             .where(CASE.parent_id == parent_id, CASE.status.in_(OPEN_STATUSES))
+            .order_by(CASE.id)
+        )
+        return [_case(row) for row in rows.scalars()]
+
+    async def breach(self, case_id: int, now: datetime) -> bool:
+        """Record the urgent path's breach; False when it was recorded before."""
+        result = await self._session.execute(
+            update(CaseRow)
+            .where(CASE.id == case_id, CASE.breached_at.is_(None))
+            .values(breached_at=now, updated_at=now)
+        )
+        return affected_rows(result) == 1
+
+    async def urgent_since(self, since: datetime) -> list[Case]:
+        """Urgent cases that are open, or were opened after `since`, oldest first."""
+        rows = await self._session.execute(
+            select(CaseRow)
+            .where(CASE.urgent, CASE.status.in_(OPEN_STATUSES) | (CASE.created_at >= since))
             .order_by(CASE.id)
         )
         return [_case(row) for row in rows.scalars()]

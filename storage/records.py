@@ -68,6 +68,7 @@ class Case:
     first_contact_at: datetime | None = None
     closed_at: datetime | None = None
     sealed_reveal: str | None = None
+    breached_at: datetime | None = None
 
     @property
     def relaying(self) -> bool:

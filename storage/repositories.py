@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Parent
@@ -122,9 +124,13 @@ class BotFacts:
         return row.value if row else None
 
     async def put(self, key: str, value: str, now: datetime) -> None:
-        row = await self._session.get(BotFact, key)
-        if row is None:
-            self._session.add(BotFact(key=key, value=value, updated_at=now))
-        else:
-            row.value, row.updated_at = value, now
-        await self._session.flush()
+        """Insert or update; two instances starting at once may both insert (one waits)."""
+        table = BotFact.__table__  # type: ignore[attr-defined]
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table).values(key=key, value=value, updated_at=now)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["key"], set_={"value": value, "updated_at": now}
+            )
+        )

@@ -169,6 +169,8 @@ class CaseRow(SQLModel, table=True):
     accepted_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     first_contact_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # An urgent case without a VP in contact in time: recorded once.
+    breached_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     # What the parent chose to share with their VP (first name, phone), encrypted.
     sealed_reveal: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=_utc())
@@ -327,3 +329,35 @@ class CaseAccessRow(SQLModel, table=True):
     person_id: int = Field(sa_column=Column(Integer, nullable=False))
     action: str = Field(max_length=32)
     at: datetime = Field(sa_column=_utc())
+
+
+class CaseFiguresRow(SQLModel, table=True):
+    """What reports need of cases that were purged, added up per week, language, topic,
+    outcome and urgency. No row links to a person or a case."""
+
+    __tablename__ = "case_figures"
+
+    week: str = Field(primary_key=True, max_length=10)  # the Monday, e.g. 2026-11-23
+    language: str = Field(primary_key=True, max_length=8)
+    topic: str = Field(primary_key=True, max_length=32)
+    outcome: str = Field(primary_key=True, max_length=24)
+    urgent: bool = Field(primary_key=True)
+    cases: int = 0
+    accepted: int = 0
+    accept_seconds_total: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    accept_seconds_max: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    contacted: int = 0
+    contact_seconds_total: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    contact_seconds_max: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+    breaches: int = 0
+
+
+class SatisfactionRow(SQLModel, table=True):
+    """Answers to the anonymous satisfaction question, counted per week and language."""
+
+    __tablename__ = "satisfaction"
+
+    week: str = Field(primary_key=True, max_length=10)
+    language: str = Field(primary_key=True, max_length=8)
+    answer: str = Field(primary_key=True, max_length=16)
+    count: int = 0

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.i18n import Catalogs, Translator
+from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
 from bot.services.relay import Relay
@@ -23,6 +24,12 @@ from storage import UnitOfWork
 from storage.records import Case, Person, Task
 
 OFFER_TIMEOUT = "case.offer_timeout"
+# The urgent ladder's steps (bot/services/urgent.py runs them).
+URGENT_EVERYONE, URGENT_COORDINATOR, URGENT_BREACH = (
+    "urgent.everyone",
+    "urgent.coordinator",
+    "urgent.breach",
+)
 ACCEPT, DECLINE = "yes", "no"
 STAFF_LANGUAGE = "nl"
 # How a case ends; the VP chooses. "withdrawn" makes the case withdrawn, the rest closed.
@@ -65,16 +72,13 @@ class CaseDesk:
         self,
         vault: IdentityVault,
         catalogs: Catalogs,
-        offer_timeout: Callable[[], timedelta],
-        max_open_per_parent: Callable[[], int],
+        settings: Callable[[], CoordinatorSettings],
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._mail = Mail(vault)
         self.relay = Relay(vault, catalogs)
-        # the coordinator's settings, which may be reloaded
-        self._offer_timeout = offer_timeout
-        self._max_open = max_open_per_parent
+        self._settings = settings  # the coordinator's, which may be reloaded
 
     async def open(
         self,
@@ -89,7 +93,7 @@ class CaseDesk:
 
         Returns what the parent is told now, after the flow's own words."""
         t = self._catalogs.translator(language)
-        if await uow.cases.open_count(parent_id) >= self._max_open():
+        if await uow.cases.open_count(parent_id) >= self._settings().cases.max_open_per_parent:
             text = t.gettext(
                 "You already have questions with us that are still open, so I did not start "
                 "a new one. Write here and your vertrouwenspersoon will read it."
@@ -107,6 +111,8 @@ class CaseDesk:
         )
         await uow.cases.note(case.id, "opened", f"{language}, urgent={urgent}", now)
         routing = await self.offer_next(uow, case, now)
+        if urgent:
+            await self._start_ladder(uow, case, len(routing.ranked), now)
         if routing.nobody:
             note = t.gettext(
                 "We are looking for a vertrouwenspersoon who speaks your language. "
@@ -115,6 +121,33 @@ class CaseDesk:
             return case, [Reply(note, rtl=t.rtl)]
         return case, []
 
+    async def _start_ladder(self, uow: UnitOfWork, case: Case, offered: int, now: datetime) -> None:
+        """An urgent case: its later steps are scheduled now, and every coordinator hears."""
+        ladder = self._settings().urgent
+        steps = (
+            (URGENT_EVERYONE, ladder.everyone_after),
+            (URGENT_COORDINATOR, ladder.coordinator_after),
+            (URGENT_BREACH, ladder.breach_after),
+        )
+        for kind, after in steps:
+            await uow.tasks.schedule(
+                kind,
+                case.created_at + after,
+                now,
+                payload={"case": case.id},
+                idempotency_key=f"{kind}:{case.id}",
+            )
+        if offered:  # when nobody could take it, the coordinators have been told already
+            t = self._staff()
+            text = t.gettext(
+                "Urgent question {alias} ({language}): offered to {count} "
+                "vertrouwenspersonen at once. /urgent shows its clock."
+            ).format(
+                alias=case.alias, language=case.language, count=min(offered, ladder.first_wave)
+            )
+            for coordinator in await uow.people.coordinators():
+                await self._tell(uow, coordinator, text, case, now)
+
     async def offer_waiting(self, uow: UnitOfWork, now: datetime) -> None:
         """A VP registered, came back or has room again: waiting cases are offered again,
         oldest first (the coordinators already heard about them)."""
@@ -122,10 +155,12 @@ class CaseDesk:
             await self.offer_next(uow, case, now, again=True)
 
     async def offer_next(
-        self, uow: UnitOfWork, case: Case, now: datetime, again: bool = False
+        self, uow: UnitOfWork, case: Case, now: datetime, again: bool = False, wave: int = 0
     ) -> Routing:
-        """Offer to the best VP not asked yet; when nobody is left, the coordinators hear
-        (not `again`: a waiting case offered anew stays as it was)."""
+        """Offer to the best VP not asked yet — an urgent case to the best few at once, or to
+        `wave` of them; when nobody is left, the coordinators hear (not `again`: a waiting
+        case offered anew stays as it was)."""
+        wave = wave or (self._settings().urgent.first_wave if case.urgent else 1)
         load = await uow.cases.load_per_vp()
         people = [candidate(person, load) for person in await uow.people.vps()]
         needs = Needs(case.language, case.topic, case.gender_pref or None)
@@ -139,24 +174,28 @@ class CaseDesk:
             await uow.cases.note(case.id, "nobody", reasons, now)
             await self._tell_coordinators(uow, case, reasons, now)
             return routing
-        best = routing.ranked[0]
-        offer_id = await uow.cases.offer(case.id, best.candidate.id, now)
-        await uow.people.offered(best.candidate.id, now)
         await uow.cases.set_status(case.id, "offered", now)
-        await uow.cases.note(case.id, "offered", best.reason, now)
-        await uow.tasks.schedule(
-            OFFER_TIMEOUT, now + self._offer_timeout(), now, payload={"offer": offer_id}
-        )
-        vp = await uow.people.get(best.candidate.id)
-        assert vp is not None
-        await self._mail.send(
-            uow,
-            vp.subject_hash,
-            vp.sealed_chat,
-            [self._offer(case, offer_id)],
-            f"case:{case.id}",
-            now,
-        )
+        for best in routing.ranked[:wave]:
+            offer_id = await uow.cases.offer(case.id, best.candidate.id, now)
+            await uow.people.offered(best.candidate.id, now)
+            await uow.cases.note(case.id, "offered", best.reason, now)
+            if not case.urgent:  # an urgent case has its own ladder instead
+                await uow.tasks.schedule(
+                    OFFER_TIMEOUT,
+                    now + self._settings().timings.offer_timeout,
+                    now,
+                    payload={"offer": offer_id},
+                )
+            vp = await uow.people.get(best.candidate.id)
+            assert vp is not None
+            await self._mail.send(
+                uow,
+                vp.subject_hash,
+                vp.sealed_chat,
+                [self._offer(case, offer_id)],
+                f"case:{case.id}",
+                now,
+            )
         return routing
 
     async def answer(
@@ -167,13 +206,15 @@ class CaseDesk:
         found = await uow.cases.get_offer(offer_id)
         if found is None or found[1] != vp.id:
             return [Reply(t.gettext("This question has already been taken or withdrawn."))]
-        case = await uow.cases.get(found[0])
+        case = await uow.cases.lock(found[0])
         status = "accepted" if answer == ACCEPT else "declined"
         if case is None or not await uow.cases.answer_offer(offer_id, status, now):
             return [Reply(t.gettext("This question has already been taken or withdrawn."))]
         await uow.cases.note(case.id, status, f"VP {vp.id}", now)
         if answer != ACCEPT:
-            await self.offer_next(uow, case, now)
+            still_open = [o for o in await uow.cases.offers_of(case.id) if o[2] == "open"]
+            if not still_open:  # an urgent case may still be with others of its wave
+                await self.offer_next(uow, case, now)
             return [
                 Reply(
                     t.gettext("You declined {alias}. We will ask someone else.").format(
@@ -184,6 +225,7 @@ class CaseDesk:
         if not await uow.cases.assign(case.id, vp.id, now):
             await uow.cases.set_offer_status(offer_id, "withdrawn")  # another VP was first
             return [Reply(t.gettext("This question has already been taken or withdrawn."))]
+        await self._withdraw_offers(uow, case, now)
         await self._tell_parent_accepted(uow, case, vp, now)
         await uow.cases.accessed(case, vp.id, "read", now)
         intro = t.gettext("You accepted {alias}. Their question:").format(alias=case.alias)
@@ -195,12 +237,22 @@ class CaseDesk:
     async def expire(self, uow: UnitOfWork, offer_id: int, now: datetime) -> None:
         """Nobody answered the offer in time: the next VP is asked."""
         found = await uow.cases.get_offer(offer_id)
+        case = await uow.cases.lock(found[0]) if found is not None else None
         if found is None or not await uow.cases.answer_offer(offer_id, "expired", now):
             return  # answered meanwhile
-        case = await uow.cases.get(found[0])
         if case is not None:
             await uow.cases.note(case.id, "expired", f"VP {found[1]}", now)
             await self.offer_next(uow, case, now)
+
+    async def _withdraw_offers(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
+        """The case is taken: the others who had it on offer hear so."""
+        t = self._staff()
+        for offer_id, person_id, status in await uow.cases.offers_of(case.id):
+            if status == "open" and await uow.cases.answer_offer(offer_id, "withdrawn", now):
+                other = await uow.people.get(person_id)
+                if other is not None:
+                    text = t.gettext("{alias} has been taken by a colleague. Thank you.")
+                    await self._tell(uow, other, text.format(alias=case.alias), case, now)
 
     async def release_vp(self, uow: UnitOfWork, vp: Person, reason: str, now: datetime) -> None:
         """A VP blocked the bot or was deactivated: their offers and open cases move on."""
@@ -229,9 +281,8 @@ class CaseDesk:
     ) -> list[Reply]:
         """A coordinator gives a case to a VP of their choice, past capacity if need be."""
         t = self._staff()
-        for offer_id, _, status in await uow.cases.offers_of(case.id):
-            if status == "open":
-                await uow.cases.answer_offer(offer_id, "withdrawn", now)
+        await uow.cases.lock(case.id)
+        await self._withdraw_offers(uow, case, now)
         previous = case.vp_id
         if previous is not None and previous != vp.id:
             await uow.cases.release(case.id, now)

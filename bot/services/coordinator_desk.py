@@ -4,11 +4,12 @@ Every look at a case is in the audit log."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.i18n import Catalogs, Translator
 from bot.services.cases import STAFF_LANGUAGE, CaseDesk
-from flows.inputs import Command, Input
+from bot.services.urgent import ASSIGN, UrgentLadder
+from flows.inputs import Command, Input, Pick
 from flows.outputs import Reply
 from storage import UnitOfWork
 from storage.cases import OPEN_STATUSES
@@ -16,20 +17,29 @@ from storage.records import Person
 
 
 class CoordinatorDesk:
-    def __init__(self, catalogs: Catalogs, cases: CaseDesk) -> None:
+    def __init__(self, catalogs: Catalogs, cases: CaseDesk, ladder: UrgentLadder) -> None:
         self._catalogs = catalogs
         self._cases = cases
+        self._ladder = ladder
 
     async def handle(
         self, uow: UnitOfWork, coordinator: Person, incoming: Input, now: datetime
     ) -> list[Reply]:
         t = self._catalogs.translator(STAFF_LANGUAGE)
+        if isinstance(incoming, Pick) and incoming.action.startswith(ASSIGN):
+            return await self._assign(uow, coordinator, incoming.action, now, t)
         if not isinstance(incoming, Command):
             return [self._help(t)]
         words = (incoming.argument or "").split()
         match incoming.name, words:
             case "vps", []:
                 return [await self._vps(uow, t)]
+            case "urgent", []:
+                urgent = await uow.cases.urgent_since(now - timedelta(days=30))
+                for one in urgent:
+                    if one.status in OPEN_STATUSES:
+                        await uow.cases.accessed(one, coordinator.id, "urgent view", now)
+                return [Reply(self._ladder.view(urgent, now))]
             case "deactivate", [number] if number.isdigit():
                 return await self._deactivate(uow, int(number), now, t)
             case "activate", [number] if number.isdigit():
@@ -66,6 +76,20 @@ class CoordinatorDesk:
                 head = f"{case.alias} – {case.language}, {case.topic or '-'}, {case.status}"
                 return [Reply(head + "\n" + "\n".join(lines))]
         return [self._help(t)]
+
+    async def _assign(
+        self, uow: UnitOfWork, coordinator: Person, action: str, now: datetime, t: Translator
+    ) -> list[Reply]:
+        """A button of the urgent ladder: this VP takes the case, whatever the filters say."""
+        case_id, _, person_id = action.removeprefix(ASSIGN).partition(":")
+        case = await uow.cases.get(int(case_id)) if case_id.isdigit() else None
+        vp = await self._vp(uow, int(person_id)) if person_id.isdigit() else None
+        if case is None or case.status not in OPEN_STATUSES or vp is None or not vp.active:
+            return [Reply(t.gettext("That button no longer works."))]
+        if case.vp_id is not None:
+            text = t.gettext("{alias} has been taken by a colleague. Thank you.")
+            return [Reply(text.format(alias=case.alias))]
+        return await self._cases.assign_by_hand(uow, coordinator, case, vp, now)
 
     async def _vps(self, uow: UnitOfWork, t: Translator) -> Reply:
         load = await uow.cases.load_per_vp()
@@ -120,6 +144,7 @@ class CoordinatorDesk:
                 "/vps – the vertrouwenspersonen, their load and state\n"
                 "/deactivate N and /activate N – take a VP off or back on\n"
                 "/reassign ALIAS N – give a case to VP number N\n"
-                "/case ALIAS – a case's history"
+                "/case ALIAS – a case's history\n"
+                "/urgent – open urgent questions and the last 30 days' figures"
             )
         )

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from bot.services.languages import LANGUAGES
@@ -62,6 +63,33 @@ class Cases(_Strict):
     max_open_per_parent: int = Field(default=2, ge=1, le=10)
 
 
+class Urgent(_Strict):
+    """The ladder of an urgent case, counted from when the parent passed it on."""
+
+    first_wave: int = Field(default=3, ge=1, le=20)  # VPs offered it at once
+    everyone_after: Duration = timedelta(hours=4)  # then every matching VP
+    coordinator_after: Duration = timedelta(hours=24)  # then a coordinator assigns by hand
+    breach_after: Duration = timedelta(hours=48)  # no VP in contact by then: a breach
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Urgent:
+        if not self.everyone_after < self.coordinator_after < self.breach_after:
+            raise ValueError(
+                "the steps must come in order: everyone_after < coordinator_after < breach_after"
+            )
+        return self
+
+
+class FollowUps(_Strict):
+    """Check-ins written as flows (checkin.yaml, satisfaction.yaml); delays from acceptance,
+    or from closing for the satisfaction question (leave it out to ask none)."""
+
+    checkin_after: Duration = timedelta(days=3)
+    vp_reminder_after: Duration = timedelta(days=1)  # the VP has not written to the parent
+    mediate_after: Duration = timedelta(days=2)  # after "not yet": the coordinator mediates
+    satisfaction_after: Duration | None = timedelta(days=1)
+
+
 class Retention(_Strict):
     closed_cases: Duration = timedelta(days=90)
     idle_conversations: Duration = timedelta(days=30)
@@ -78,6 +106,8 @@ class CoordinatorSettings(_Strict):
     quiet_hours: QuietHours = QuietHours()
     timings: Timings = Timings()
     cases: Cases = Cases()
+    urgent: Urgent = Urgent()
+    follow_ups: FollowUps = FollowUps()
     retention: Retention = Retention()
 
     @field_validator("languages")

@@ -20,6 +20,7 @@ from bot.services.privacy import IdentityVault
 from bot.services.relay import HOLD_ACTION, Said
 from bot.services.sharing import CONSENT_ACTION, SHARE_ACTION, Sharing
 from bot.services.staff import COORDINATOR, INVITE_PREFIX, Staff
+from bot.services.urgent import UrgentLadder
 from bot.services.vp_desk import VpDesk
 from flows.answers import normalise
 from flows.inputs import Command, Input, Media, Pick, Text
@@ -59,6 +60,7 @@ class Reception:
         staff: Staff,
         cases: CaseDesk,
         leaving: Leaving,
+        ladder: UrgentLadder,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
@@ -69,7 +71,7 @@ class Reception:
         self.leaving = leaving
         self.sharing = Sharing(vault, catalogs, cases)
         self.vp_desk = VpDesk(catalogs, cases, self.sharing)
-        self.coordinator_desk = CoordinatorDesk(catalogs, cases)
+        self.coordinator_desk = CoordinatorDesk(catalogs, cases, ladder)
 
     @property
     def languages(self) -> list[str]:

@@ -189,8 +189,8 @@ async def test_two_instances_on_postgres_take_a_triple_delivery_once(
     headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
     try:
         async with aiohttp.ClientSession() as http:
-            for port in ports:
-                await _until_ready(http, port)
+            for port, bot in zip(ports, bots, strict=True):
+                await _until_ready(http, port, bot)
 
             async def post(port: int) -> int:
                 hook = f"http://127.0.0.1:{port}/hook"
@@ -209,7 +209,7 @@ async def test_two_instances_on_postgres_take_a_triple_delivery_once(
     figures("update delivered 3 times to 2 instances (PostgreSQL): effects 1, replies 1")
 
 
-async def _until_ready(http: Any, port: int) -> None:
+async def _until_ready(http: Any, port: int, process: asyncio.subprocess.Process) -> None:
     for _ in range(600):  # a busy CI machine can take a while to start two instances
         try:
             async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
@@ -217,5 +217,9 @@ async def _until_ready(http: Any, port: int) -> None:
                     return
         except OSError:
             pass
+        if process.returncode is not None:
+            assert process.stderr is not None
+            stderr = (await process.stderr.read()).decode()[-6000:]
+            raise AssertionError(f"instance on port {port} exited: {stderr}")
         await asyncio.sleep(0.1)
     raise AssertionError(f"instance on port {port} never became ready")

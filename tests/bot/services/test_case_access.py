@@ -17,7 +17,16 @@ from flows.outputs import Reply
 from storage import Database
 from storage.people import Profile
 from storage.records import Case
-from tests.bot.services.test_cases import CATALOGS, DESK, LEAVING, NOW, VAULT, opened, register
+from tests.bot.services.test_cases import (
+    CATALOGS,
+    DESK,
+    LADDER,
+    LEAVING,
+    NOW,
+    VAULT,
+    opened,
+    register,
+)
 from tests.bot.services.test_vp_desk import VP_DESK
 from tests.live import ROOT
 
@@ -102,7 +111,7 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
     library = FlowLibrary(ROOT / "flows" / "defaults", lambda: ["nl"], frozenset())
     conversations = Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK)
     reception = Reception(
-        VAULT, CATALOGS, lambda: ["nl"], conversations, Staff(VAULT), DESK, LEAVING
+        VAULT, CATALOGS, lambda: ["nl"], conversations, Staff(VAULT), DESK, LEAVING, LADDER
     )
     tries: list[Input] = [
         Pick(f"relay:{held}:{first.id}"),  # the other parent's held message

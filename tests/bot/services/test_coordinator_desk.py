@@ -10,9 +10,9 @@ from flows.outputs import Reply
 from storage import Database
 from storage.people import Profile
 from tests.bot.services.test_case_access import a_parent_with_key, accepted_case, as_vp
-from tests.bot.services.test_cases import CATALOGS, DESK, NOW, VAULT, register
+from tests.bot.services.test_cases import CATALOGS, DESK, LADDER, NOW, VAULT, register
 
-COORDINATOR_DESK = CoordinatorDesk(CATALOGS, DESK)
+COORDINATOR_DESK = CoordinatorDesk(CATALOGS, DESK, LADDER)
 
 
 async def as_coordinator(db: Database, person: int, name: str, argument: str = "") -> str:

@@ -26,7 +26,7 @@ from flows.inputs import Command, Input, Pick, Text
 from flows.outputs import Reply
 from storage import Database
 from storage.tables import OutboxMessage
-from tests.bot.services.test_cases import DESK, LEAVING
+from tests.bot.services.test_cases import DESK, LADDER, LEAVING
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,7 +47,14 @@ Say = Callable[[Input], Awaitable[list[Reply]]]
 async def at_the_question(db: Database, conversations: Conversations, clock: ManualClock) -> Say:
     """A parent at the question of the ask flow; returns how they say more."""
     reception = Reception(
-        VAULT, Catalogs(list(LANGUAGES)), lambda: ["nl"], conversations, Staff(VAULT), DESK, LEAVING
+        VAULT,
+        Catalogs(list(LANGUAGES)),
+        lambda: ["nl"],
+        conversations,
+        Staff(VAULT),
+        DESK,
+        LEAVING,
+        LADDER,
     )
 
     async def say(incoming: Input) -> list[Reply]:

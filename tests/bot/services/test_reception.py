@@ -20,7 +20,7 @@ from bot.services.staff import Staff
 from flows.inputs import Command, Media, Pick, Text
 from flows.outputs import Reply
 from storage import Database
-from tests.bot.services.test_cases import DESK, LEAVING
+from tests.bot.services.test_cases import DESK, LADDER, LEAVING
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -47,6 +47,7 @@ def reception(library: FlowLibrary) -> Reception:
         Staff(VAULT),
         DESK,
         LEAVING,
+        LADDER,
     )
 
 
