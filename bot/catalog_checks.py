@@ -86,6 +86,10 @@ def check_catalog(code: str, catalog: Catalog) -> list[CatalogProblem]:
         if message.context == "control words":
             continue  # word lists: checked by use, not by shape
         out += check_entry(code, message.context, str(message.id), message.string)
+        flow_text = ":" in (message.context or "")
+        words = len(str(message.id).split())  # a name such as "Tussen In" may stay as it is
+        if flow_text and code != "nl" and message.string == message.id and words >= 3:
+            out.append(CatalogProblem(code, message.context, "still the Dutch source text"))
     return out
 
 

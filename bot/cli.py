@@ -168,6 +168,25 @@ async def invite(settings: Settings, args: argparse.Namespace) -> None:
     print("Send it to them privately: whoever opens it first is registered.")
 
 
+def run_simulation(name: str, seed: int, days: int) -> int:
+    from dataclasses import replace
+
+    from bot.simulate import SCENARIOS, simulate
+
+    scenario = SCENARIOS.get(name.replace("-", " "))
+    if scenario is None:
+        names = ", ".join(s.replace(" ", "-") for s in SCENARIOS)
+        print(f"tussenin: no scenario {name!r}; choose from {names}", file=sys.stderr)
+        return 2
+    if days < 1:
+        print("tussenin: --days must be at least 1", file=sys.stderr)
+        return 2
+    configure_logging([], logging.WARNING)
+    report = asyncio.run(simulate(replace(scenario, days=days), seed))
+    print("\n".join(report.lines()))
+    return 0
+
+
 def settings_check(folder: str | None) -> int:
     """Check the coordinator's settings file; every problem on its own line."""
     path = Path(folder) if folder else load_settings().flows_dir
@@ -216,6 +235,16 @@ def _parser() -> argparse.ArgumentParser:
             invite_parser.add_argument(
                 "--capacity", type=int, default=3, help="open cases at most (default 3)"
             )
+    sim = commands.add_parser(
+        "simulate", help="a week of synthetic cases on a virtual clock; prints SLA figures"
+    )
+    sim.add_argument(
+        "--scenario",
+        default="mixed",
+        help="mixed (default), quick, nobody-answers: how the simulated VPs answer",
+    )
+    sim.add_argument("--seed", type=int, default=1, help="the same seed gives the same run")
+    sim.add_argument("--days", type=int, default=7, help="days of new cases (default 7)")
     checks = commands.add_parser("settings", help="the coordinator's settings file")
     check = checks.add_subparsers(dest="action", required=True).add_parser(
         "check", help="validate settings.yaml (default: the one in FLOWS_DIR)"
@@ -261,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
             return flows_check(args.folder) if args.action == "check" else flows_reload()
         if args.command == "settings":
             return settings_check(args.folder)
+        if args.command == "simulate":
+            return run_simulation(args.scenario, args.seed, args.days)
         settings = load_settings()
         command = args.command or ("run" if settings.telegram_token else "shell")
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""

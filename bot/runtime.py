@@ -106,7 +106,12 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     conversations = Conversations(vault, library, ButtonTokens(vault.key("buttons")), cases)
     tasks = TaskRegistry()
     register_maintenance(tasks, coordinator)
-    register_flow_tasks(tasks, conversations, vault)
+    register_flow_tasks(
+        tasks,
+        conversations,
+        vault,
+        lambda now: coordinator.current.quiet_hours.until(now, settings.timezone),
+    )
     register_case_tasks(tasks, cases)
     register_urgent_tasks(tasks, ladder)
     return Core(

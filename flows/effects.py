@@ -39,4 +39,27 @@ class ShowedEmergency:
     """Emergency numbers were shown (counted for reports; no identity)."""
 
 
-Effect = SetLanguage | OpenCase | ScheduleFollowUp | ScheduleNoResponse | ShowedEmergency
+@dataclass(frozen=True)
+class CheckIn:
+    """The parent answered a check-in about `case`: yes, not_yet or stop."""
+
+    answer: str
+    case: int | None = None
+
+
+@dataclass(frozen=True)
+class Rated:
+    """The anonymous satisfaction answer (counted, never linked to the parent)."""
+
+    answer: str
+
+
+Effect = (
+    SetLanguage
+    | OpenCase
+    | ScheduleFollowUp
+    | ScheduleNoResponse
+    | ShowedEmergency
+    | CheckIn
+    | Rated
+)

@@ -16,8 +16,10 @@ from storage.tables import (
     CaseEventRow,
     CaseMemberRow,
     CaseRow,
+    HeldMessageRow,
     OfferRow,
     ParentBlockRow,
+    RelayRow,
 )
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: an alias read aloud or retyped stays unambiguous.
@@ -280,6 +282,40 @@ class Cases:
             .where(CASE.urgent, CASE.status.in_(OPEN_STATUSES) | (CASE.created_at >= since))
             .order_by(CASE.id)
         )
+        return [_case(row) for row in rows.scalars()]
+
+    async def closed_before(self, cutoff: datetime) -> list[Case]:
+        """Closed and withdrawn cases whose retention has passed."""
+        rows = await self._session.execute(
+            select(CaseRow).where(CASE.status.in_(("closed", "withdrawn")), CASE.closed_at < cutoff)
+        )
+        return [_case(row) for row in rows.scalars()]
+
+    async def purge(self, case_ids: list[int]) -> None:
+        """Every row of these cases: offers, history, members, relay copies, held messages."""
+        if not case_ids:
+            return
+        for child in (OfferRow, CaseEventRow, CaseMemberRow, RelayRow, HeldMessageRow):
+            table = child.__table__  # type: ignore[union-attr]
+            await self._session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
+        await self._session.execute(delete(CaseRow).where(CASE.id.in_(case_ids)))
+
+    async def purge_access(self, cutoff: datetime) -> int:
+        result = await self._session.execute(delete(CaseAccessRow).where(ACCESS.at < cutoff))
+        return affected_rows(result)
+
+    async def open_offers(self) -> list[tuple[int, int, int, datetime]]:
+        """(offer, case, person, offered at) of every open offer, oldest first."""
+        rows = await self._session.execute(
+            select(OFFER.id, OFFER.case_id, OFFER.person_id, OFFER.created_at)
+            .where(OFFER.status == "open")
+            .order_by(OFFER.id)
+        )
+        return [(int(o), int(c), int(p), at) for o, c, p, at in rows.all()]
+
+    async def everything(self) -> list[Case]:
+        """Every case, oldest first (the simulator's report)."""
+        rows = await self._session.execute(select(CaseRow).order_by(CASE.id))
         return [_case(row) for row in rows.scalars()]
 
     async def waiting(self) -> list[Case]:

@@ -40,6 +40,14 @@ class ConversationRepository:
             finished=row.finished,
         )
 
+    async def purge_idle(self, cutoff: datetime) -> int:
+        """Conversations nobody touched since `cutoff`, with messages held as long."""
+        t = ConversationRow.__table__  # type: ignore[attr-defined]
+        result = await self._session.execute(delete(t).where(t.c.updated_at < cutoff))
+        held = HeldMessageRow.__table__  # type: ignore[attr-defined]
+        await self._session.execute(delete(held).where(held.c.created_at < cutoff))
+        return int(getattr(result, "rowcount", 0))
+
     async def save(self, record: ConversationRecord, now: datetime) -> None:
         row = await self._session.get(ConversationRow, record.parent_id)
         if row is None:

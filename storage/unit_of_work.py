@@ -12,6 +12,7 @@ from storage.conversations import (
     FlowVersions,
     erase_parent_rows,
 )
+from storage.figures import Figures
 from storage.outbox import OutboxRepository
 from storage.people import People
 from storage.relay import Relays
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.cases = Cases(session)
         self.people = People(session)
         self.relays = Relays(session)
+        self.figures = Figures(session)
 
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
         """/forget: every row tied to the parent goes, and everything scheduled for them."""

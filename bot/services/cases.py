@@ -18,18 +18,21 @@ from bot.services.privacy import IdentityVault
 from bot.services.relay import Relay
 from bot.services.routing import Candidate, Needs, Routing, route
 from bot.services.scheduling import TaskRegistry
+from bot.services.task_kinds import (
+    FOLLOW_UP,
+    MEDIATE,
+    OFFER_TIMEOUT,
+    URGENT_BREACH,
+    URGENT_COORDINATOR,
+    URGENT_EVERYONE,
+    VP_REMINDER,
+)
 from bot.services.turn import Turn
 from flows.outputs import Choice, Reply
-from storage import UnitOfWork
+from storage import Parent, UnitOfWork
+from storage.cases import OPEN_STATUSES
 from storage.records import Case, Person, Task
 
-OFFER_TIMEOUT = "case.offer_timeout"
-# The urgent ladder's steps (bot/services/urgent.py runs them).
-URGENT_EVERYONE, URGENT_COORDINATOR, URGENT_BREACH = (
-    "urgent.everyone",
-    "urgent.coordinator",
-    "urgent.breach",
-)
 ACCEPT, DECLINE = "yes", "no"
 STAFF_LANGUAGE = "nl"
 # How a case ends; the VP chooses. "withdrawn" makes the case withdrawn, the rest closed.
@@ -226,6 +229,7 @@ class CaseDesk:
             await uow.cases.set_offer_status(offer_id, "withdrawn")  # another VP was first
             return [Reply(t.gettext("This question has already been taken or withdrawn."))]
         await self._withdraw_offers(uow, case, now)
+        await self._schedule_follow_ups(uow, case, now)
         await self._tell_parent_accepted(uow, case, vp, now)
         await uow.cases.accessed(case, vp.id, "read", now)
         intro = t.gettext("You accepted {alias}. Their question:").format(alias=case.alias)
@@ -243,6 +247,92 @@ class CaseDesk:
         if case is not None:
             await uow.cases.note(case.id, "expired", f"VP {found[1]}", now)
             await self.offer_next(uow, case, now)
+
+    async def _schedule_follow_ups(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
+        """Accepted: a check-in with the parent later, and a reminder to the VP if they
+        have not written by then."""
+        follow_ups = self._settings().follow_ups
+        parent = await uow.parents.get(case.parent_id)
+        if parent is not None:
+            await uow.tasks.schedule(
+                FOLLOW_UP,
+                now + follow_ups.checkin_after,
+                now,
+                subject=parent.subject_hash,
+                payload={"flow": "checkin", "case": case.id},
+                idempotency_key=f"checkin:{case.id}",
+            )
+        await uow.tasks.schedule(
+            VP_REMINDER,
+            now + follow_ups.vp_reminder_after,
+            now,
+            payload={"case": case.id},
+            idempotency_key=f"vp_reminder:{case.id}",
+        )
+
+    async def remind_vp(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
+        """The VP accepted but has not written to the parent yet."""
+        case = await uow.cases.get(case_id)
+        if case is None or case.status != "accepted" or case.vp_id is None:
+            return
+        vp = await uow.people.get(case.vp_id)
+        if vp is None:
+            return
+        await uow.cases.note(case.id, "reminded", f"VP {vp.id}", now)
+        text = self._staff().gettext(
+            "Reminder: the parent of {alias} is waiting for your first message. Write to "
+            "them here (reply to their question)."
+        )
+        await self._tell(uow, vp, text.format(alias=case.alias), case, now)
+
+    async def mediate(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
+        """The parent said "not yet" and the VP has still not written: a coordinator steps in."""
+        case = await uow.cases.get(case_id)
+        if case is None or case.status not in ("accepted", "waiting", "offered"):
+            return
+        await uow.cases.note(case.id, "mediate", "no contact after the parent's 'not yet'", now)
+        text = (
+            self._staff()
+            .gettext(
+                "The parent of {alias} said the vertrouwenspersoon has not been in touch, and "
+                "there is still no contact. Please mediate: /case {alias}"
+            )
+            .format(alias=case.alias)
+        )
+        for coordinator in await uow.people.coordinators():
+            await self._tell(uow, coordinator, text, case, now)
+
+    async def checked_in(
+        self, uow: UnitOfWork, parent: Parent, case_id: int, answer: str, now: datetime
+    ) -> None:
+        """The parent's answer to a check-in about their case."""
+        case = await uow.cases.lock(case_id)
+        if case is None or case.parent_id != parent.id or case.status not in OPEN_STATUSES:
+            return
+        await uow.cases.note(case.id, "checkin", answer, now)
+        if answer == "not_yet" and case.first_contact_at is None:
+            await self.remind_vp(uow, case.id, now)
+            await uow.tasks.schedule(
+                MEDIATE,
+                now + self._settings().follow_ups.mediate_after,
+                now,
+                payload={"case": case.id},
+                idempotency_key=f"mediate:{case.id}",
+            )
+        elif answer == "stop" and await uow.cases.close(case.id, "withdrawn", "withdrawn", now):
+            await uow.cases.note(case.id, "withdrawn", "the parent would rather stop", now)
+            await self._withdraw_offers(uow, case, now)
+            text = (
+                self._staff()
+                .gettext(
+                    "The parent of {alias} would rather stop. The question is closed; thank you."
+                )
+                .format(alias=case.alias)
+            )
+            for member_id in await uow.cases.members(case.id):
+                member = await uow.people.get(member_id)
+                if member is not None:
+                    await self._tell(uow, member, text, case, now)
 
     async def _withdraw_offers(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
         """The case is taken: the others who had it on offer hear so."""
@@ -291,6 +381,7 @@ class CaseDesk:
                 text = t.gettext("A coordinator gave {alias} to another vertrouwenspersoon.")
                 await self._tell(uow, old, text.format(alias=case.alias), case, now)
         await uow.cases.assign_by_hand(case.id, vp.id, now)
+        await self._schedule_follow_ups(uow, case, now)
         await uow.cases.note(
             case.id, "assigned", f"by coordinator {coordinator.id} to VP {vp.id}", now
         )
@@ -323,6 +414,17 @@ class CaseDesk:
             return [Reply(t.gettext("{alias} is already closed.").format(alias=case.alias))]
         await uow.cases.note(case.id, status, f"VP {vp.id}: {outcome}", now)
         await uow.cases.accessed(case, vp.id, "closed", now)
+        after = self._settings().follow_ups.satisfaction_after
+        parent = await uow.parents.get(case.parent_id)
+        if after is not None and outcome not in ("withdrawn", BLOCKED) and parent is not None:
+            await uow.tasks.schedule(
+                FOLLOW_UP,
+                now + after,
+                now,
+                subject=parent.subject_hash,
+                payload={"flow": "satisfaction"},  # anonymous: no case
+                idempotency_key=f"satisfaction:{case.id}",
+            )
         pt = self._catalogs.translator(case.language)
         text = pt.gettext(
             "{name} has closed this conversation. Thank you for your trust. "
@@ -472,4 +574,12 @@ def register_case_tasks(registry: TaskRegistry, desk: CaseDesk) -> None:
     async def offer_timeout(turn: Turn, task: Task) -> None:
         await desk.expire(turn.uow, int(json.loads(task.payload)["offer"]), turn.now)
 
+    async def vp_reminder(turn: Turn, task: Task) -> None:
+        await desk.remind_vp(turn.uow, int(json.loads(task.payload)["case"]), turn.now)
+
+    async def mediate(turn: Turn, task: Task) -> None:
+        await desk.mediate(turn.uow, int(json.loads(task.payload)["case"]), turn.now)
+
     registry.register(OFFER_TIMEOUT, offer_timeout)
+    registry.register(VP_REMINDER, vp_reminder)
+    registry.register(MEDIATE, mediate)

@@ -11,16 +11,22 @@ from bot.services.buttons import ButtonTokens
 from bot.services.cases import CaseDesk
 from bot.services.flow_library import FlowLibrary
 from bot.services.privacy import IdentityVault
+from bot.services.task_kinds import FOLLOW_UP, NO_RESPONSE
 from flows import engine
-from flows.effects import OpenCase, ScheduleFollowUp, ScheduleNoResponse, SetLanguage
+from flows.effects import (
+    CheckIn,
+    OpenCase,
+    Rated,
+    ScheduleFollowUp,
+    ScheduleNoResponse,
+    SetLanguage,
+)
 from flows.flowset import FlowSet
 from flows.inputs import Input, Pick, Timeout
 from flows.outputs import Choice, Reply
 from storage import Parent, UnitOfWork
 from storage.records import ConversationRecord
 
-NO_RESPONSE = "flow.no_response"
-FOLLOW_UP = "flow.follow_up"
 WELCOME, MENU = "welcome", "menu"
 
 
@@ -41,13 +47,15 @@ class Conversations:
         now: datetime,
         flow: str = WELCOME,
         node: str | None = None,
+        results: dict[str, Any] | None = None,
     ) -> list[Reply]:
+        """Start a flow; `results` are what it knows from the start (a check-in its case)."""
         flows = self.library.current
         await self.library.remember_current(uow, now)
         previous = await uow.conversations.get(parent.id)
         step = previous.step if previous else 0  # old keyboards stay old
         lang = parent.language or "nl"
-        outcome = engine.begin(flows, flow, lang, now, node=node, step=step)
+        outcome = engine.begin(flows, flow, lang, now, results=results, node=node, step=step)
         return await self._settle(uow, parent, subject, flows, outcome, now)
 
     async def answer(
@@ -60,6 +68,15 @@ class Conversations:
         flows, state = found
         outcome = engine.advance(flows, state, incoming, parent.language or "nl", now)
         return await self._settle(uow, parent, subject, flows, outcome, now)
+
+    async def waits_for_a_button(self, uow: UnitOfWork, parent: Parent) -> bool:
+        """The running conversation waits for a button only (not for typed words)."""
+        found = await self._running(uow, parent)
+        if found is None:
+            return False
+        flows, state = found
+        node = flows.flows[state.flow].nodes[state.node]
+        return bool(node.choose) and node.ask is None
 
     async def press(
         self, uow: UnitOfWork, parent: Parent, subject: str, token: str, now: datetime
@@ -165,6 +182,10 @@ class Conversations:
                 await uow.tasks.schedule(
                     FOLLOW_UP, now + after, now, subject=subject, payload={"flow": flow}
                 )
+            case CheckIn(answer, case_id) if case_id is not None:
+                await self._cases.checked_in(uow, parent, case_id, answer, now)
+            case Rated(answer):
+                await uow.figures.rated(now, parent.language or "nl", answer)
         return []
 
     def _signed(self, replies: list[Reply], subject: str) -> list[Reply]:

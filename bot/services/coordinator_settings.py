@@ -6,9 +6,10 @@ An invalid file names each bad line; on reload the last good settings keep servi
 from __future__ import annotations
 
 import logging
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import (
@@ -51,6 +52,14 @@ class QuietHours(_Strict):
         if self.start <= self.end:
             return self.start <= moment < self.end
         return moment >= self.start or moment < self.end
+
+    def until(self, moment: datetime, zone: ZoneInfo) -> datetime | None:
+        """When the quiet hours around `moment` end (in UTC), or None if it is not quiet."""
+        local = moment.astimezone(zone)
+        if not self.contains(local.time()):
+            return None
+        day = local.date() if local.time() < self.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, self.end, zone).astimezone(moment.tzinfo)
 
 
 class Timings(_Strict):

@@ -29,11 +29,22 @@ def register_maintenance(registry: TaskRegistry, settings: SettingsFile) -> None
         updates = await turn.uow.updates.purge(turn.now - retention.processed_updates)
         sent = await turn.uow.outbox.purge_finished(turn.now - retention.sent_messages)
         tasks = await turn.uow.tasks.purge_finished(turn.now - retention.finished_tasks)
+        # Closed cases are counted into the anonymous figures, then go, in one transaction.
+        closed = await turn.uow.cases.closed_before(turn.now - retention.closed_cases)
+        for case in closed:
+            await turn.uow.figures.add_case(case)
+        await turn.uow.cases.purge([case.id for case in closed])
+        idle = await turn.uow.conversations.purge_idle(turn.now - retention.idle_conversations)
+        audit = await turn.uow.cases.purge_access(turn.now - retention.audit_log)
         log.info(
-            "purged %s update ids, %s sent-message receipts, %s finished tasks",
+            "purged %s update ids, %s sent-message receipts, %s finished tasks, %s closed "
+            "cases (counted), %s idle conversations, %s audit entries",
             updates,
             sent,
             tasks,
+            len(closed),
+            idle,
+            audit,
         )
 
     registry.register(PURGE, purge)

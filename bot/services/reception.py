@@ -146,6 +146,11 @@ class Reception:
                 return await self._choose(uow, parent, key, chosen, preferred, now)
             case None, Text(text) if (typed := self._typed_language(text)) is not None:
                 return await self._choose(uow, parent, key, typed, preferred, now)
+            case None, (Text() | Media()) if said is not None and await self._for_the_vp(
+                uow, parent
+            ):
+                # A message while a check-in waits for a button: it is for the VP, not lost.
+                return await self.cases.relay.from_parent(uow, parent, said, now) or []
             case None, (Text() | Media()):
                 replies = await self.conversations.answer(uow, parent, key, incoming, now)
                 if replies is None and said is not None:
@@ -154,6 +159,11 @@ class Reception:
                     return await self.conversations.begin(uow, parent, key, now, node=MENU)
                 return replies
         raise TypeError(f"unknown input {type(incoming).__name__}")
+
+    async def _for_the_vp(self, uow: UnitOfWork, parent: Parent) -> bool:
+        if not await self.conversations.waits_for_a_button(uow, parent):
+            return False
+        return any(case.relaying for case in await uow.cases.open_of_parent(parent.id))
 
     async def edited(self, uow: UnitOfWork, subject: Subject, said: Said, now: datetime) -> None:
         """Someone changed a message they sent: a relayed one goes again, marked."""

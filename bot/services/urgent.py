@@ -14,17 +14,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import (
-    STAFF_LANGUAGE,
-    URGENT_BREACH,
-    URGENT_COORDINATOR,
-    URGENT_EVERYONE,
-    CaseDesk,
-)
+from bot.services.cases import STAFF_LANGUAGE, CaseDesk
 from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
 from bot.services.scheduling import TaskRegistry
+from bot.services.task_kinds import URGENT_BREACH, URGENT_COORDINATOR, URGENT_EVERYONE
 from bot.services.turn import Turn
 from flows.limits import MAX_BUTTON_LABEL
 from flows.outputs import Choice, Reply

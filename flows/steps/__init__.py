@@ -35,11 +35,13 @@ def step(name: str, check: Callable[[Any, set[str]], str | None] = lambda args, 
 def load_all() -> dict[str, StepType]:
     """Import every step module so that each registers itself."""
     from flows.steps import (  # noqa: F401
+        checkin,
         emergency,
         end,
         follow_up,
         mark_urgent,
         open_case,
+        rate,
         set_language,
         set_result,
         start_flow,

@@ -67,4 +67,20 @@ def test_status_shows_every_language_at_100() -> None:
     lines = done.stdout.strip().splitlines()
     assert [line.split()[0] for line in lines] == list(LANGUAGES)
     assert all(re.match(r"^\S+\s+100%", line) for line in lines), done.stdout
-    assert all(line.count("100%") == 5 for line in lines)  # overall, and each of 4 flows
+    assert all(line.count("100%") == 7 for line in lines)  # overall, and each of 6 flows
+
+
+def test_a_flow_text_left_in_dutch_is_reported() -> None:
+    """`i18n update` once left new flow texts as Dutch copies, which looked translated."""
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="so")
+    catalog.add(
+        "Heeft de vertrouwenspersoon al contact gehad?",
+        "Heeft de vertrouwenspersoon al contact gehad?",
+        context="checkin:asked:say.0",
+    )
+    catalog.add("Tussen In", "Tussen In", context="welcome:hello:say.0")  # a name stays
+    catalog.add("Accept", "Accept")  # UI strings are English in en; not flow texts
+    assert [p.message for p in check_catalog("so", catalog)] == ["still the Dutch source text"]
+    assert check_catalog("nl", catalog) == []

@@ -97,10 +97,11 @@ async def test_the_next_offer_skips_who_was_asked(database: Database) -> None:
 
 
 async def test_an_unanswered_offer_moves_on(database: Database) -> None:
-    from bot.services.cases import OFFER_TIMEOUT, register_case_tasks
+    from bot.services.cases import register_case_tasks
     from bot.services.clock import ManualClock
     from bot.services.outbox import Outbox
     from bot.services.scheduling import TaskRegistry, TaskRunner
+    from bot.services.task_kinds import OFFER_TIMEOUT
 
     clock = ManualClock(NOW)
     slow = await register(database, 1, Profile("vp", "A", ("ar",), "f"))

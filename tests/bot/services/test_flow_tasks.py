@@ -81,7 +81,7 @@ async def sent_texts(db: Database) -> list[tuple[str, bool]]:
 
 def runner(db: Database, conversations: Conversations) -> TaskRunner:
     registry = TaskRegistry()
-    register_flow_tasks(registry, conversations, VAULT)
+    register_flow_tasks(registry, conversations, VAULT, lambda now: None)  # never quiet
     return TaskRunner(db, registry, OUTBOX, owner="test")
 
 

@@ -1,0 +1,11 @@
+"""The names of the scheduled task kinds, in one place (the modules that run them import
+each other's services, so the names live apart)."""
+
+NO_RESPONSE = "flow.no_response"  # a parent did not answer a flow's question in time
+FOLLOW_UP = "flow.follow_up"  # start a flow with a parent later: check-in, satisfaction
+OFFER_TIMEOUT = "case.offer_timeout"  # a VP did not answer an offer
+VP_REMINDER = "case.vp_reminder"  # a VP accepted but has not written to the parent
+MEDIATE = "case.mediate"  # the parent said "not yet" and still nobody wrote
+URGENT_EVERYONE = "urgent.everyone"
+URGENT_COORDINATOR = "urgent.coordinator"
+URGENT_BREACH = "urgent.breach"

@@ -1,0 +1,86 @@
+"""Anonymous figures for reports: added up per week, never linked to a person or a case."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.records import Case
+from storage.tables import CaseFiguresRow, SatisfactionRow
+
+FIGURES: Table = CaseFiguresRow.__table__  # type: ignore[attr-defined]
+SATISFACTION: Table = SatisfactionRow.__table__  # type: ignore[attr-defined]
+
+
+def week_of(moment: datetime) -> str:
+    """The Monday of the week, e.g. 2026-11-23."""
+    return (moment.date() - timedelta(days=moment.weekday())).isoformat()
+
+
+def _seconds(start: datetime, end: datetime | None) -> int | None:
+    return int((end - start).total_seconds()) if end is not None else None
+
+
+class Figures:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def rated(self, now: datetime, language: str, answer: str) -> None:
+        await self._add(
+            SATISFACTION,
+            {"week": week_of(now), "language": language, "answer": answer},
+            {"count": 1},
+            {},
+        )
+
+    async def add_case(self, case: Case) -> None:
+        """A closed case, counted before it is purged."""
+        accept = _seconds(case.created_at, case.accepted_at)
+        contact = _seconds(case.created_at, case.first_contact_at)
+        await self._add(
+            FIGURES,
+            {
+                "week": week_of(case.created_at),
+                "language": case.language,
+                "topic": case.topic or "",
+                "outcome": case.outcome or case.status,
+                "urgent": case.urgent,
+            },
+            {
+                "cases": 1,
+                "accepted": int(accept is not None),
+                "accept_seconds_total": accept or 0,
+                "contacted": int(contact is not None),
+                "contact_seconds_total": contact or 0,
+                "breaches": int(case.breached_at is not None),
+            },
+            {"accept_seconds_max": accept or 0, "contact_seconds_max": contact or 0},
+        )
+
+    async def cases(self) -> list[dict[str, Any]]:
+        rows = await self._session.execute(select(FIGURES).order_by(*FIGURES.primary_key))
+        return [dict(row._mapping) for row in rows]
+
+    async def satisfaction(self) -> dict[tuple[str, str, str], int]:
+        rows = await self._session.execute(select(SATISFACTION))
+        return {(r.week, r.language, r.answer): int(r._mapping["count"]) for r in rows}
+
+    async def _add(
+        self, table: Table, key: dict[str, Any], sums: dict[str, int], maxima: dict[str, int]
+    ) -> None:
+        """Insert the row, or add `sums` to it and keep the larger of `maxima`."""
+        bind = self._session.bind
+        postgres = bind is not None and bind.dialect.name == "postgresql"
+        insert = postgresql_insert if postgres else sqlite_insert
+        statement = insert(table).values(**key, **sums, **maxima)
+        larger = func.greatest if postgres else func.max  # SQLite's two-argument max()
+        updates = {name: table.c[name] + statement.excluded[name] for name in sums}
+        updates |= {name: larger(table.c[name], statement.excluded[name]) for name in maxima}
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+        )
