@@ -37,10 +37,11 @@ TOPICS = ("parenting", "school", "money", "housing", "health", "safety", "other"
 
 @dataclass(frozen=True)
 class Behaviour:
-    """How a VP answers an offer and then writes to the parent (None: never)."""
+    """How a VP answers an offer, writes to the parent, and closes the case (None: never)."""
 
     accept_after: tuple[timedelta, timedelta] | None
     write_after: tuple[timedelta, timedelta] | None
+    close_after: tuple[timedelta, timedelta] | None = (timedelta(days=1), timedelta(days=3))
 
 
 BEHAVIOURS = {
@@ -205,6 +206,13 @@ class Simulation:
                     await desk.answer(uow, person, offer_id, "yes", now)
             for vp_id, behaviour in self.behaviour.items():
                 for case in await uow.cases.of_vp(vp_id):
+                    if case.status == "in_contact" and case.first_contact_at is not None:
+                        start = case.first_contact_at
+                        when = self._when("close", case.id, start, behaviour.close_after)
+                        person = await uow.people.get(vp_id)
+                        if when is not None and when <= now and person is not None:
+                            await desk.close(uow, person, case, "helped", now)
+                        continue
                     if case.status != "accepted" or case.accepted_at is None:
                         continue
                     when = self._when("write", case.id, case.accepted_at, behaviour.write_after)

@@ -25,8 +25,7 @@ from tests.bot.services.world import AMSTERDAM, MORNING, World, a_case_accepted,
 
 async def purge_on(world: World, days: int) -> None:
     """Run the daily purge task as the scheduler would, `days` after MORNING."""
-    moment = MORNING + timedelta(days=days)
-    world.clock.advance(moment - world.clock.now())
+    await world.tick_until(MORNING + timedelta(days=days), step=timedelta(hours=6))
     async with world.core.database.transaction() as uow:
         await schedule_daily(uow, world.clock.now(), AMSTERDAM)
     await world.runner.tick(world.clock.now())
@@ -86,8 +85,10 @@ async def test_idle_conversations_and_old_audit_entries_go(world: World) -> None
     await a_case_accepted(world, 610, 611)  # the accept is in the audit log
     await world.say(612, Pick("lang:nl"))  # a parent who chose a language, then went quiet
     conversations, audit = await rows(world, ConversationRow), await rows(world, CaseAccessRow)
-    await purge_on(world, 31)
+    await purge_on(world, 29)
+    conversations_kept = await rows(world, ConversationRow)  # incl. 610's check-in (day 3)
+    await purge_on(world, 34)  # 30 days after the last of them
     conversations_after = await rows(world, ConversationRow)
     await purge_on(world, 366)
-    assert conversations == 1 and conversations_after == 0
+    assert (conversations, conversations_kept, conversations_after) == (1, 2, 0)
     assert audit == 1 and await rows(world, CaseAccessRow) == 0
