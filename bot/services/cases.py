@@ -455,7 +455,8 @@ class CaseDesk:
 
     async def withdraw_all(self, uow: UnitOfWork, parent_id: int, now: datetime) -> None:
         """/forget: open cases are withdrawn; copies younger than 48 hours are deleted from
-        the staff's chats, and the staff are asked to delete the rest."""
+        the staff's chats, and the staff are asked to delete the rest. Each case is added
+        to the anonymous figures first, as a purge would."""
         cases = await uow.cases.of_parent(parent_id)
         t = self._staff()
         for case in cases:
@@ -464,6 +465,9 @@ class CaseDesk:
                 if status == "open":
                     await uow.cases.answer_offer(offer_id, "withdrawn", now)
             await uow.cases.close(case.id, "withdrawn", "withdrawn", now)
+            erased = await uow.cases.get(case.id)
+            if erased is not None:  # counted anonymously, as a purge would, then erased
+                await uow.figures.add_case(erased)
             for member_id in await uow.cases.members(case.id):
                 member = await uow.people.get(member_id)
                 if member is not None:

@@ -122,6 +122,13 @@ async def test_forget_withdraws_and_deletes_the_copies(api: FakeBotApi, database
     assert copy["message_id"] in vp.deleted_ids
     assert "48" in asked_to_delete["text"]
     assert await stored_case(url, parent) == ("erased", None, None)
+    database = Database(url)
+    try:
+        async with database.transaction() as uow:
+            [counted] = await uow.figures.cases()
+    finally:
+        await database.dispose()
+    assert (counted["outcome"], counted["cases"], counted["accepted"]) == ("withdrawn", 1, 1)
 
 
 async def test_share_a_first_name_and_agree_to_a_second_person(

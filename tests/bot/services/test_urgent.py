@@ -15,13 +15,13 @@ from bot.services.outbox import Outbox
 from bot.services.relay import Said
 from bot.services.scheduling import TaskRegistry, TaskRunner
 from bot.services.urgent import register_urgent_tasks
-from flows.inputs import Pick
+from flows.inputs import Command, Pick
 from storage import Database
 from storage.people import Profile
 from storage.records import Case
 from storage.tables import OutboxMessage
 from tests.bot.services.test_case_access import a_parent_with_key
-from tests.bot.services.test_cases import DESK, LADDER, NOW, VAULT, register
+from tests.bot.services.test_cases import CATALOGS, DESK, LADDER, NOW, VAULT, register
 from tests.bot.services.test_coordinator_desk import COORDINATOR_DESK
 
 OUTBOX = Outbox(VAULT, "telegram")
@@ -115,6 +115,18 @@ async def test_one_responsive_vp_is_in_contact_well_within_48_hours(database: Da
     assert "ladder" not in history and "breach" not in history
     told = await messages_to(database, coordinator)
     assert len(told) == 1 and case.alias in told[0]  # the coordinator heard at once
+    # /urgent: the case, in contact; the figures of the last 30 days
+    async with database.transaction() as uow:
+        person = await uow.people.get(coordinator)
+        assert person is not None
+        [view] = await COORDINATOR_DESK.handle(uow, person, Command("urgent"), clock.now())
+    nl = CATALOGS.translator("nl")
+    assert f"{case.alias} – nl, in_contact, {nl.gettext('in contact')}" in view.text
+    accepted = nl.gettext("to acceptance: median {median}, maximum {maximum}")
+    contacted = nl.gettext("to first contact: median {median}, maximum {maximum}")
+    assert accepted.format(median="0h30", maximum="0h30") in view.text
+    assert contacted.format(median="1h", maximum="1h") in view.text
+    assert nl.gettext("breaches: {count}").format(count=0) in view.text
 
 
 async def test_no_responsive_vp_every_step_fires_in_order_and_a_coordinator_assigns(
