@@ -15,7 +15,7 @@ from storage.people import Profile
 from tests.botapi import FakeBotApi, FakeUser
 from tests.handlers.test_flows_over_http import buttons
 from tests.handlers.test_handoff_over_http import VAULT, ask_to_talk, invite, join
-from tests.handlers.test_relay_over_http import accept_offer, random_parent
+from tests.handlers.test_relay_over_http import accept_offer, random_parent, recorded
 from tests.live import live_bot, migrated, settings_for
 
 
@@ -62,6 +62,7 @@ async def test_two_open_cases_ask_which_and_nothing_is_sent_before(
         # a reply to a relayed copy needs no question: it goes to that copy's case
         await first.send_text("Nog een vraag")
         [copy] = await vp.wait_for(1)
+        await recorded(url, 2)  # the answer after "which case?", then this copy
         await vp.reply_to(copy["message_id"], "Ik lees mee")
         [reply] = await first.wait_for(1)
     assert len(buttons(which)) == 2 and question_one
@@ -110,6 +111,7 @@ async def test_forget_withdraws_and_deletes_the_copies(api: FakeBotApi, database
         await parent.wait_for(1)
         await parent.send_text("Dit wil ik later liever niet meer zien")
         [copy] = await vp.wait_for(1)
+        await recorded(url, 1)  # what the bot knows it sent is what it can delete
         await parent.send_text("/forget")
         [question] = await parent.wait_for(1)
         await parent.press(buttons(question)[0]["callback_data"])
