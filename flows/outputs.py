@@ -21,6 +21,7 @@ class Reply:
     silent: bool = False  # no sound or vibration: check-ins on a phone others may see
     leave_no_trace: bool = False  # sent after /forget: its receipt may not point to anyone
     media: tuple[str, str] | None = None  # (kind, file relative to the flows folder)
+    protect: bool = False  # a parent's words shown to staff: no forwarding or saving
 
     @property
     def all_choices(self) -> list[Choice]:

@@ -166,6 +166,7 @@ class OutboxDispatcher:
                             render_text(parcel.reply),
                             reply_markup=render_markup(parcel.reply),
                             disable_notification=parcel.reply.silent,
+                            protect_content=parcel.reply.protect,
                         )
             elif parcel.kind == ANSWER_CALLBACK:
                 await self._bot.answer_callback_query(parcel.callback_id or "")
@@ -228,7 +229,9 @@ class OutboxDispatcher:
         return sent.message_id
 
     async def _send_media(self, chat_id: int, reply: Reply) -> None:
-        """A flow's voice prompt, audio, photo or document, from the flows folder."""
+        """A flow's voice prompt, audio, photo or document, from the flows folder, or a
+        parent's voice message (their question) to a VP; voice goes as audio where the
+        recipient's settings refuse voice messages."""
         assert reply.media is not None
         kind, path = reply.media
         send = {
@@ -238,17 +241,26 @@ class OutboxDispatcher:
             "document": self._bot.send_document,
         }[kind]
         # A file Telegram already has (a parent's voice message) goes by its id.
+        known = path.startswith(TELEGRAM_FILE)
         file: str | InputFile = (
             path.removeprefix(TELEGRAM_FILE)
-            if path.startswith(TELEGRAM_FILE)
+            if known
             else InputFile((self._media_root / path).read_bytes(), filename=Path(path).name)
         )
-        await send(
-            chat_id,
-            file,  # type: ignore[operator]
-            caption=render_text(reply) or None,
-            disable_notification=reply.silent,
-        )
+        options: dict[str, Any] = {
+            "caption": render_text(reply) or None,
+            "disable_notification": reply.silent,
+            "protect_content": reply.protect,
+        }
+        try:
+            await send(chat_id, file, **options)  # type: ignore[operator]
+        except BadRequest as error:
+            if kind != "voice" or VOICE_FORBIDDEN not in error.message.upper():
+                raise
+            if known:
+                data = await (await self._bot.get_file(str(file))).download_as_bytearray()
+                file = InputFile(bytes(data), filename="voice.ogg")
+            await self._bot.send_audio(chat_id, file, **options)
 
     def _chat_limiter(self, recipient: str) -> AsyncLimiter:
         limiter = self._per_chat.get(recipient)

@@ -523,9 +523,9 @@ class CaseDesk:
         answers = json.loads(self._vault.open(case.sealed_answers))
         question = answers.get("question")
         if isinstance(question, dict) and question.get("voice"):
-            voice = Reply("", media=("voice", "telegram:" + str(question["voice"])))
+            voice = Reply("", media=("voice", "telegram:" + str(question["voice"])), protect=True)
             return [Reply(intro), voice]
-        return [Reply(intro), Reply(str(question or "-"))]
+        return [Reply(intro), Reply(str(question or "-"), protect=True)]
 
     async def _tell_parent_accepted(
         self, uow: UnitOfWork, case: Case, vp: Person, now: datetime

@@ -22,6 +22,7 @@ def payload_of(envelope: Envelope) -> dict[str, Any]:
             "text": reply.text,
             "rtl": reply.rtl,
             "silent": reply.silent,
+            "protect": reply.protect,
             "media": list(reply.media) if reply.media else None,
             "choices": [[[c.label, c.action] for c in row] for row in reply.choices],
         }
@@ -89,6 +90,7 @@ class Outbox:
                 choices=choices,
                 rtl=payload["rtl"],
                 silent=payload.get("silent", False),
+                protect=payload.get("protect", False),
                 media=(payload["media"][0], payload["media"][1]) if payload.get("media") else None,
             )
         return Parcel(

@@ -98,8 +98,14 @@ class Sharing:
         else:
             note = st.gettext("The parent of {alias} shares their first name: {value}")
         for person in await self._members(uow, case):
-            await self._tell(
-                uow, person, note.format(alias=case.alias, value=shared["value"]), case, now
+            shown = note.format(alias=case.alias, value=shared["value"])
+            await self._mail.send(
+                uow,
+                person.subject_hash,
+                person.sealed_chat,
+                [Reply(shown, protect=True)],  # a name or number: not to be forwarded
+                f"case:{case.id}",
+                now,
             )
         vp = await uow.people.get(case.vp_id or 0)
         done = t.gettext("Sent to {name}.").format(name=vp.display_name if vp else case.alias)

@@ -126,7 +126,7 @@ async def test_four_actors_from_flow_to_closing(api: FakeBotApi, database_url: s
         await amina.press(next(b for b in buttons(outcomes) if "CJG" in b["text"])["text"])
         [closed_note] = await amina.wait_for(1)
         [closing] = await parent.wait_for(1)
-    assert "voice" in question
+    assert "voice" in question and question["has_protected_content"]
     assert told["text"].startswith(RLM) and "Amina" in told["text"]
     # the copies: no "forwarded from", protected, headed by the alias only
     status, outcome, alias, history = await case_status(url, parent)

@@ -169,6 +169,7 @@ async def test_share_a_first_name_and_agree_to_a_second_person(
         [seen_by_vp] = await vp.wait_for(1)
     assert "Khadija" in shown["text"] and nothing_yet
     assert "Khadija" in shared["text"] and "Noor" in sent["text"]
+    assert shared.get("has_protected_content")
     assert "Youssef" in consent["text"] and "Noor" in consent["text"]
     assert "Noor" in intro[0]["text"] and "Youssef" in buttons(whom)[0]["text"]
     assert to_vp["text"].endswith("Fijn dat jullie er zijn")
@@ -193,9 +194,12 @@ async def test_what_a_parent_writes_before_acceptance_reaches_the_vp_after(
         await parent.send_text("Het is ook thuis moeilijk")
         [kept] = await parent.wait_for(1)
         nothing_before_accept = len(vp.received)
+        vp.forbid_voice_messages()  # her settings refuse voice: the question comes as audio
         await vp.press(buttons(offer)[0]["callback_data"])
         intro, question, held = await vp.wait_for(3)
     assert nothing_before_accept == len(vp.received) - 3
     assert "Het is ook" not in repr(offer) and "Het is ook" not in kept["text"]
-    assert "voice" in question and held["text"].endswith("Het is ook thuis moeilijk")
+    assert "audio" in question and "voice" not in question
+    assert question["has_protected_content"] and held["has_protected_content"]
+    assert held["text"].endswith("Het is ook thuis moeilijk")
     assert intro["text"].split()[0] and held["text"].split("\n")[0].endswith("▸")
