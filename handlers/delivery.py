@@ -16,14 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram import Bot, InputFile, MessageEntity, ReplyParameters
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    InputFile,
+    MessageEntity,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
 from bot.i18n import RLM
 from bot.services.clock import Clock
 from bot.services.leaving import Unreachable
 from bot.services.outbox import Outbox, Parcel
-from bot.services.turn import ANSWER_CALLBACK, DELETE, LEAVE_CHAT, RELAY, REPLY
+from bot.services.turn import ANSWER_CALLBACK, DELETE, LEAVE_CHAT, MENU, RELAY, REPLY
 from flows.outputs import Reply
 from handlers.render import render_markup, render_text
 from storage import Database
@@ -155,6 +162,9 @@ class OutboxDispatcher:
                     return await self._relay(parcel.chat_id, parcel.payload)
             if parcel.kind == DELETE:
                 await self._bot.delete_message(parcel.chat_id, parcel.payload["message_id"])
+            elif parcel.kind == MENU:
+                commands = [BotCommand(name, text) for name, text in parcel.payload["commands"]]
+                await self._bot.set_my_commands(commands, scope=BotCommandScopeChat(parcel.chat_id))
             elif parcel.kind == REPLY:
                 assert parcel.reply is not None
                 async with self._chat_limiter(parcel.recipient), self._overall:

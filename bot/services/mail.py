@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.services.outbox import payload_of
 from bot.services.privacy import IdentityVault
-from bot.services.turn import DELETE, RELAY, REPLY, Envelope
+from bot.services.turn import DELETE, MENU, RELAY, REPLY, Envelope
 from flows.outputs import Reply
 from storage import UnitOfWork
 
@@ -79,5 +79,23 @@ class Mail:
             kind=DELETE,
             sealed_payload=self._vault.seal(json.dumps({"message_id": message_id})),
             source=source,
+            now=now,
+        )
+
+    async def menu(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        sealed_chat: str,
+        commands: list[tuple[str, str]],
+        now: datetime,
+    ) -> None:
+        """The command menu of one person's chat: (command, description) pairs."""
+        await uow.outbox.add(
+            recipient=recipient,
+            sealed_chat=sealed_chat,
+            kind=MENU,
+            sealed_payload=self._vault.seal(json.dumps({"commands": commands})),
+            source="menu",
             now=now,
         )

@@ -11,15 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import CaseDesk
+from bot.services.cases import STAFF_LANGUAGE, CaseDesk
 from bot.services.conversations import MENU, Conversations
 from bot.services.coordinator_desk import CoordinatorDesk
 from bot.services.languages import LANGUAGES
 from bot.services.leaving import Leaving
+from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
 from bot.services.relay import HOLD_ACTION, Said
 from bot.services.sharing import CONSENT_ACTION, SHARE_ACTION, Sharing
-from bot.services.staff import COORDINATOR, INVITE_PREFIX, Staff
+from bot.services.staff import COORDINATOR, INVITE_PREFIX, MENUS, Staff
 from bot.services.urgent import UrgentLadder
 from bot.services.vp_desk import VpDesk
 from flows.answers import normalise
@@ -199,6 +200,9 @@ class Reception:
                 )
             ]
         await self.cases.offer_waiting(uow, now)  # a new VP may take what is waiting
+        staff_t = self._t(STAFF_LANGUAGE)
+        commands = [(name, staff_t.gettext(text)) for name, text in MENUS[person.role]]
+        await Mail(self._vault).menu(uow, person.subject_hash, person.sealed_chat, commands, now)
         if person.role == COORDINATOR:
             text = t.gettext("Welcome, {name}. You are now registered as a coordinator.")
         else:

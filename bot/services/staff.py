@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
+from bot.i18n import N_
 from bot.services.privacy import IdentityVault
 from storage import UnitOfWork
 from storage.people import Profile
@@ -13,6 +14,29 @@ from storage.records import Person
 INVITE_PREFIX = "inv"
 VP, COORDINATOR = "vp", "coordinator"
 TOPICS = ("parenting", "school", "money", "housing", "health", "safety", "other")
+# The command menu of a staff member's own chat (the parents' menu is the default one).
+MENUS = {
+    VP: (
+        ("cases", N_("Your open questions")),
+        ("close", N_("Close a question with its outcome")),
+        ("duo", N_("Bring in a second person")),
+        ("block", N_("Block a parent who misbehaves")),
+        ("name", N_("The name parents see")),
+        ("away", N_("Pause new questions")),
+        ("available", N_("Take new questions again")),
+        ("capacity", N_("How many open questions at a time")),
+        ("help", N_("What you can do here")),
+    ),
+    COORDINATOR: (
+        ("urgent", N_("Open urgent questions and figures")),
+        ("vps", N_("The vertrouwenspersonen and their load")),
+        ("case", N_("A case's history")),
+        ("reassign", N_("Give a case to a vertrouwenspersoon")),
+        ("deactivate", N_("Take a vertrouwenspersoon off")),
+        ("activate", N_("Take a vertrouwenspersoon back on")),
+        ("help", N_("What you can do here")),
+    ),
+}
 
 
 class Staff:

@@ -13,6 +13,7 @@ import pytest
 from storage import Database
 from storage.people import Profile
 from tests.botapi import FakeBotApi, FakeUser
+from tests.botapi.profile import commands_key
 from tests.handlers.test_flows_over_http import buttons
 from tests.handlers.test_handoff_over_http import VAULT, ask_to_talk, invite, join
 from tests.handlers.test_relay_over_http import accept_offer, random_parent, recorded
@@ -203,3 +204,26 @@ async def test_what_a_parent_writes_before_acceptance_reaches_the_vp_after(
     assert question["has_protected_content"] and held["has_protected_content"]
     assert held["text"].endswith("Het is ook thuis moeilijk")
     assert intro["text"].split()[0] and held["text"].split("\n")[0].endswith("▸")
+
+
+async def test_staff_get_their_own_command_menu(api: FakeBotApi, database_url: str) -> None:
+    url = await migrated(database_url)
+    vp, coordinator = api.user(8451, language_code="nl"), api.user(8452, language_code="nl")
+    parent = api.user(8453, language_code="nl")
+    async with live_bot(settings_for(api, url)):
+        await join(vp, await invite(url, Profile("vp", "Noor B", ("nl",), "f")))
+        await join(coordinator, await invite(url, Profile("coordinator", "Sanne de Vries")))
+        await parent.send_text("/start")
+        await parent.wait_for(1)
+
+        def menu(user: FakeUser) -> list[str]:
+            key = commands_key({"type": "chat", "chat_id": user.id}, None)
+            return [c["command"] for c in api.world.commands.get(key, [])]
+
+        for _ in range(100):
+            if menu(vp) and menu(coordinator):
+                break
+            await asyncio.sleep(0.05)
+    assert "close" in menu(vp) and "urgent" not in menu(vp)
+    assert "urgent" in menu(coordinator) and "close" not in menu(coordinator)
+    assert menu(parent) == []  # parents keep the default menu: /start, /stop, /forget…
