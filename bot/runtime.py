@@ -102,7 +102,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     vault = IdentityVault(settings.secret_key.get_secret_value())
     cases = CaseDesk(vault, catalogs, lambda: coordinator.current)
     leaving = Leaving(cases)
-    ladder = UrgentLadder(vault, catalogs, cases, lambda: coordinator.current)
+    ladder = UrgentLadder(catalogs, cases, lambda: coordinator.current)
     conversations = Conversations(vault, library, ButtonTokens(vault.key("buttons")), cases)
     tasks = TaskRegistry()
     register_maintenance(tasks, coordinator)

@@ -148,8 +148,7 @@ class CaseDesk:
             ).format(
                 alias=case.alias, language=case.language, count=min(offered, ladder.first_wave)
             )
-            for coordinator in await uow.people.coordinators():
-                await self._tell(uow, coordinator, text, case, now)
+            await self.tell_coordinators(uow, case, [Reply(text)], now)
 
     async def offer_waiting(self, uow: UnitOfWork, now: datetime) -> None:
         """A VP registered, came back or has room again: waiting cases are offered again,
@@ -175,7 +174,7 @@ class CaseDesk:
             await uow.cases.set_status(case.id, "waiting", now)
             reasons = "; ".join(routing.excluded) or "no vertrouwenspersonen registered"
             await uow.cases.note(case.id, "nobody", reasons, now)
-            await self._tell_coordinators(uow, case, reasons, now)
+            await self._nobody_can_take(uow, case, reasons, now)
             return routing
         await uow.cases.set_status(case.id, "offered", now)
         for best in routing.ranked[:wave]:
@@ -299,8 +298,7 @@ class CaseDesk:
             )
             .format(alias=case.alias)
         )
-        for coordinator in await uow.people.coordinators():
-            await self._tell(uow, coordinator, text, case, now)
+        await self.tell_coordinators(uow, case, [Reply(text)], now)
 
     async def checked_in(
         self, uow: UnitOfWork, parent: Parent, case_id: int, answer: str, now: datetime
@@ -449,8 +447,7 @@ class CaseDesk:
         text = t.gettext(
             "{name} blocked the parent of {alias}; the case is closed. Its history: /case {alias}"
         ).format(name=vp.name, alias=case.alias)
-        for coordinator in await uow.people.coordinators():
-            await self._tell(uow, coordinator, text, case, now)
+        await self.tell_coordinators(uow, case, [Reply(text)], now)
         return replies
 
     async def withdraw_all(self, uow: UnitOfWork, parent_id: int, now: datetime) -> None:
@@ -547,7 +544,7 @@ class CaseDesk:
                 uow, parent.subject_hash, parent.sealed_chat, replies, f"case:{case.id}", now
             )
 
-    async def _tell_coordinators(
+    async def _nobody_can_take(
         self, uow: UnitOfWork, case: Case, reasons: str, now: datetime
     ) -> None:
         t = self._staff()
@@ -560,12 +557,17 @@ class CaseDesk:
             reasons=reasons,
             urgent=_yes_no(t, case.urgent),
         )
+        await self.tell_coordinators(uow, case, [Reply(text)], now)
+
+    async def tell_coordinators(
+        self, uow: UnitOfWork, case: Case, replies: list[Reply], now: datetime
+    ) -> None:
         for coordinator in await uow.people.coordinators():
             await self._mail.send(
                 uow,
                 coordinator.subject_hash,
                 coordinator.sealed_chat,
-                [Reply(text)],
+                replies,
                 f"case:{case.id}",
                 now,
             )

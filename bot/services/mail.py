@@ -30,18 +30,9 @@ class Mail:
         now: datetime,
     ) -> None:
         """`recipient` is the person's subject hash (it orders their messages)."""
-        if not sealed_chat:
-            return  # nobody to reach (the terminal chat keeps no chat)
         for reply in replies:
             payload = payload_of(Envelope(REPLY, 0, reply=reply))
-            await uow.outbox.add(
-                recipient=recipient,
-                sealed_chat=sealed_chat,
-                kind=REPLY,
-                sealed_payload=self._vault.seal(json.dumps(payload)),
-                source=source,
-                now=now,
-            )
+            await self._stage(uow, recipient, sealed_chat, REPLY, payload, source, now)
 
     async def relay(
         self,
@@ -53,15 +44,7 @@ class Mail:
         now: datetime,
     ) -> None:
         """A relayed copy (see Relay); the payload names the original to copy from."""
-        if sealed_chat:
-            await uow.outbox.add(
-                recipient=recipient,
-                sealed_chat=sealed_chat,
-                kind=RELAY,
-                sealed_payload=self._vault.seal(json.dumps(payload)),
-                source=source,
-                now=now,
-            )
+        await self._stage(uow, recipient, sealed_chat, RELAY, payload, source, now)
 
     async def delete(
         self,
@@ -73,14 +56,8 @@ class Mail:
         now: datetime,
     ) -> None:
         """Remove a message the bot sent earlier (Telegram allows it for 48 hours)."""
-        await uow.outbox.add(
-            recipient=recipient,
-            sealed_chat=sealed_chat,
-            kind=DELETE,
-            sealed_payload=self._vault.seal(json.dumps({"message_id": message_id})),
-            source=source,
-            now=now,
-        )
+        payload = {"message_id": message_id}
+        await self._stage(uow, recipient, sealed_chat, DELETE, payload, source, now)
 
     async def menu(
         self,
@@ -91,11 +68,26 @@ class Mail:
         now: datetime,
     ) -> None:
         """The command menu of one person's chat: (command, description) pairs."""
+        payload = {"commands": commands}
+        await self._stage(uow, recipient, sealed_chat, MENU, payload, "menu", now)
+
+    async def _stage(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        sealed_chat: str | None,
+        kind: str,
+        payload: dict[str, Any],
+        source: str,
+        now: datetime,
+    ) -> None:
+        if not sealed_chat:
+            return  # nobody to reach (a parent erased meanwhile)
         await uow.outbox.add(
             recipient=recipient,
             sealed_chat=sealed_chat,
-            kind=MENU,
-            sealed_payload=self._vault.seal(json.dumps({"commands": commands})),
-            source="menu",
+            kind=kind,
+            sealed_payload=self._vault.seal(json.dumps(payload)),
+            source=source,
             now=now,
         )

@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from bot.i18n import Catalogs, Translator
 from bot.services.cases import STAFF_LANGUAGE, CaseDesk
 from bot.services.coordinator_settings import CoordinatorSettings
-from bot.services.mail import Mail
-from bot.services.privacy import IdentityVault
 from bot.services.scheduling import TaskRegistry
 from bot.services.task_kinds import URGENT_BREACH, URGENT_COORDINATOR, URGENT_EVERYONE
 from bot.services.turn import Turn
@@ -39,14 +37,12 @@ def _hours(delta: timedelta) -> str:
 class UrgentLadder:
     def __init__(
         self,
-        vault: IdentityVault,
         catalogs: Catalogs,
         cases: CaseDesk,
         settings: Callable[[], CoordinatorSettings],
     ) -> None:
         self._catalogs = catalogs
         self._cases = cases
-        self._mail = Mail(vault)
         self._settings = settings
 
     async def everyone(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
@@ -80,15 +76,7 @@ class UrgentLadder:
         )
         if not rows:
             text += "\n" + t.gettext("No vertrouwenspersonen are registered yet.")
-        for coordinator in await uow.people.coordinators():
-            await self._mail.send(
-                uow,
-                coordinator.subject_hash,
-                coordinator.sealed_chat,
-                [Reply(text, choices=tuple(rows))],
-                f"case:{case.id}",
-                now,
-            )
+        await self._cases.tell_coordinators(uow, case, [Reply(text, choices=tuple(rows))], now)
 
     async def breach(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
         """48 hours without a VP in contact: recorded once, raised to every coordinator."""
@@ -105,15 +93,7 @@ class UrgentLadder:
             "BREACH: urgent question {alias} has no vertrouwenspersoon in contact after "
             "{hours}. Please act now: /case {alias}"
         ).format(alias=case.alias, hours=_hours(self._settings().urgent.breach_after))
-        for coordinator in await uow.people.coordinators():
-            await self._mail.send(
-                uow,
-                coordinator.subject_hash,
-                coordinator.sealed_chat,
-                [Reply(text)],
-                f"case:{case.id}",
-                now,
-            )
+        await self._cases.tell_coordinators(uow, case, [Reply(text)], now)
 
     def view(self, cases: list[Case], now: datetime) -> str:
         """/urgent: open urgent cases with the time left; the last 30 days' figures."""

@@ -27,7 +27,7 @@ CATALOGS = Catalogs(list(LANGUAGES))
 SETTINGS = SettingsFile(ROOT / "flows" / "defaults").current
 DESK = CaseDesk(VAULT, CATALOGS, lambda: SETTINGS)
 LEAVING = Leaving(DESK)
-LADDER = UrgentLadder(VAULT, CATALOGS, DESK, lambda: SETTINGS)
+LADDER = UrgentLadder(CATALOGS, DESK, lambda: SETTINGS)
 
 
 async def opened(uow: UnitOfWork, *args: Any) -> tuple[Case, list[Reply]]:
