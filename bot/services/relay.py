@@ -312,13 +312,13 @@ class Relay:
             chat: str | None
             if person is not None:
                 chat, t = person.sealed_chat, self._staff()
-                header = f"{case.alias} ▸ ({t.gettext('edited')})"
+                header = t.gettext("{alias} ▸ (edited)").format(alias=case.alias)
             else:
                 parent = await uow.parents.find(copy.recipient)
                 if parent is None or parent.stopped_at is not None:
                     continue
                 chat, t = parent.sealed_chat, self._catalogs.translator(parent.language)
-                header = f"({t.gettext('edited')})"
+                header = t.gettext("(edited)")
             await self._copy(
                 uow,
                 case,

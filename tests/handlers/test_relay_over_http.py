@@ -145,7 +145,8 @@ async def test_four_actors_from_flow_to_closing(api: FakeBotApi, database_url: s
     assert "audio" in audio and "voice" not in audio and "Amina" in audio["caption"]
     assert "photo" in photo and "folder van het CJG" in photo["caption"]
     assert not any(a.get("has_protected_content") for a in answers)
-    assert "twee weken" in edit["text"] and "(" in edit["text"].split("\n")[0]
+    marked = CATALOGS.translator("nl").gettext("{alias} ▸ (edited)").format(alias=alias)
+    assert edit["text"] == f"{marked}\nMijn zoon wil al twee weken niet naar school."
     assert edit["reply_to_message"]["message_id"] == copies[0]["message_id"]
     assert alias in closed_note["text"]
     assert closing["text"].startswith(RLM) and "Amina" in closing["text"]
