@@ -22,6 +22,7 @@ from telegram import (
     BotCommandScopeChat,
     InputFile,
     MessageEntity,
+    ReactionTypeEmoji,
     ReplyParameters,
 )
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
@@ -30,7 +31,7 @@ from bot.i18n import RLM
 from bot.services.clock import Clock
 from bot.services.leaving import Unreachable
 from bot.services.outbox import Outbox, Parcel
-from bot.services.turn import ANSWER_CALLBACK, DELETE, LEAVE_CHAT, MENU, RELAY, REPLY
+from bot.services.turn import ANSWER_CALLBACK, DELETE, LEAVE_CHAT, MENU, REACT, RELAY, REPLY
 from flows.outputs import Reply
 from handlers.render import render_markup, render_text
 from storage import Database
@@ -162,6 +163,12 @@ class OutboxDispatcher:
                     return await self._relay(parcel.chat_id, parcel.payload)
             if parcel.kind == DELETE:
                 await self._bot.delete_message(parcel.chat_id, parcel.payload["message_id"])
+            elif parcel.kind == REACT:
+                await self._bot.set_message_reaction(
+                    parcel.chat_id,
+                    parcel.payload["message_id"],
+                    [ReactionTypeEmoji(parcel.payload["emoji"])],
+                )
             elif parcel.kind == MENU:
                 commands = [BotCommand(name, text) for name, text in parcel.payload["commands"]]
                 await self._bot.set_my_commands(commands, scope=BotCommandScopeChat(parcel.chat_id))

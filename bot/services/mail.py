@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.services.outbox import payload_of
 from bot.services.privacy import IdentityVault
-from bot.services.turn import DELETE, MENU, RELAY, REPLY, Envelope
+from bot.services.turn import DELETE, MENU, REACT, RELAY, REPLY, Envelope
 from flows.outputs import Reply
 from storage import UnitOfWork
 
@@ -58,6 +58,18 @@ class Mail:
         """Remove a message the bot sent earlier (Telegram allows it for 48 hours)."""
         payload = {"message_id": message_id}
         await self._stage(uow, recipient, sealed_chat, DELETE, payload, source, now)
+
+    async def react(
+        self,
+        uow: UnitOfWork,
+        recipient: str,
+        sealed_chat: str | None,
+        message_id: int,
+        now: datetime,
+    ) -> None:
+        """A 👍 on someone's own message: it was passed on (a receipt that says nothing)."""
+        payload = {"message_id": message_id, "emoji": "👍"}
+        await self._stage(uow, recipient, sealed_chat, REACT, payload, "receipt", now)
 
     async def menu(
         self,

@@ -128,10 +128,13 @@ class Relay:
     async def _to_staff(
         self, uow: UnitOfWork, case: Case, parent_hash: str, said: Said, now: datetime
     ) -> None:
+        """Copies to the case's staff; the parent's message gets a 👍: it was passed on."""
+        passed_on = False
         for person_id in await uow.cases.members(case.id):
             person = await uow.people.get(person_id)
             if person is None or not person.active:
                 continue
+            passed_on = True
             await self._copy(
                 uow,
                 case,
@@ -145,6 +148,9 @@ class Relay:
                 reply_to=await self._answered_in(uow, parent_hash, said, person.subject_hash),
                 now=now,
             )
+        parent = await uow.parents.find(parent_hash)
+        if passed_on and parent is not None and parent.stopped_at is None:
+            await self._mail.react(uow, parent_hash, parent.sealed_chat, said.message_id, now)
 
     # --- from staff -------------------------------------------------------------------------
 

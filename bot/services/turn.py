@@ -16,7 +16,7 @@ from storage import UnitOfWork
 
 REPLY, ANSWER_CALLBACK, LEAVE_CHAT = "reply", "answer_callback", "leave_chat"
 # Written by Mail only: a relayed copy, and deleting a copy (after a parent's /forget).
-RELAY, DELETE, MENU = "relay", "delete", "menu"
+RELAY, DELETE, MENU, REACT = "relay", "delete", "menu", "react"
 
 
 @dataclass(frozen=True)

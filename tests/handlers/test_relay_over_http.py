@@ -151,6 +151,8 @@ async def test_four_actors_from_flow_to_closing(api: FakeBotApi, database_url: s
     assert alias in closed_note["text"]
     assert closing["text"].startswith(RLM) and "Amina" in closing["text"]
     assert (status, outcome) == ("closed", "referred_cjg")
+    # the parent's own messages show a 👍 once they are passed on: a receipt that says nothing
+    assert parent.chat.reactions.get(text["message_id"]) == [{"type": "emoji", "emoji": "👍"}]
     assert history == [
         "opened",
         "offered",
@@ -179,15 +181,23 @@ async def test_revealing_messages_are_refused_and_not_kept(
         await ask_to_talk(parent, "nl")
         await accept_offer(vp)
         await parent.wait_for(1)  # told who has the question
-        await parent.send_contact(phone)
-        await parent.send_location(latitude=street, longitude=4.654321)
-        await parent.send_document(file_name=f"{secrets_of_parent[1]}-paspoort.pdf")
+        refused = [
+            await parent.send_contact(phone),
+            await parent.send_location(latitude=street, longitude=4.654321),
+            await parent.send_document(file_name=f"{secrets_of_parent[1]}-paspoort.pdf"),
+        ]
         refusals = await parent.wait_for(3)
-        await parent.send_text("ok")  # the relay still works, and comes after
+        sent_ok = await parent.send_text("ok")  # the relay still works, and comes after
         [after] = await vp.wait_for(1)
-    refused = Relay._revealing(CATALOGS.translator("nl"))
-    assert [r["text"] for r in refusals] == [refused] * 3
+        for _ in range(100):  # the receipt goes out after the copy
+            if sent_ok["message_id"] in parent.chat.reactions:
+                break
+            await asyncio.sleep(0.05)
+    kind_no = Relay._revealing(CATALOGS.translator("nl"))
+    assert [r["text"] for r in refusals] == [kind_no] * 3
     assert after["text"].endswith("ok")  # nothing of the refused three reached the VP
+    assert parent.chat.reactions[sent_ok["message_id"]] == [{"type": "emoji", "emoji": "👍"}]
+    assert not any(m["message_id"] in parent.chat.reactions for m in refused)
     rows, _ = await dump(url)
     for kept in (phone, "31612345678", str(street), "4.654321", "paspoort", *secrets_of_parent):
         assert kept not in rows, kept
