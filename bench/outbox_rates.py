@@ -20,6 +20,7 @@ from bot.services.clock import SystemClock
 from bot.services.outbox import Outbox
 from bot.services.privacy import IdentityVault
 from bot.services.turn import Turn
+from bot.supervision import Supervisor
 from flows.outputs import Reply
 from handlers.delivery import CHAT_BURST, CHAT_PERIOD_SECONDS, OutboxDispatcher
 from storage import Database, UnitOfWork
@@ -57,7 +58,7 @@ async def measure(
             messages_per_second=OVERALL if limited else 100_000,
             per_chat=(CHAT_BURST, CHAT_PERIOD_SECONDS) if limited else (100_000, 1.0),
         )
-        running = asyncio.create_task(dispatcher.run())
+        running = asyncio.create_task(dispatcher.run(Supervisor()))
         started = time.perf_counter()
         pairs = list(zip(users, before, strict=True))
         while any(len(u.received) - b < per_chat for u, b in pairs):  # noqa: ASYNC110

@@ -26,17 +26,18 @@ async def run(settings: Settings) -> None:
     # Imported here: the terminal chat and the other commands need no Telegram stack.
     from bot.polling import Poller
     from bot.telegram import TelegramBot
-    from bot.web import serve_webhook
+    from bot.web import web_server
 
     core = await open_core(settings)
     telegram = None
     try:
         telegram = TelegramBot(core)
         await telegram.start()
-        if settings.webhook_url:
-            await serve_webhook(telegram)
-        else:
-            await Poller(telegram).run()
+        async with web_server(telegram):
+            if settings.webhook_url:
+                await asyncio.Event().wait()
+            else:
+                await Poller(telegram).run()
     finally:
         if telegram is not None:
             await telegram.stop()
@@ -75,7 +76,11 @@ def flows_check(folder: str | None) -> int:
 
     settings = load_settings()
     path = Path(folder) if folder else settings.flows_dir
-    languages = SettingsFile(settings.flows_dir).current.languages
+    try:
+        languages = SettingsFile(settings.flows_dir).current.languages
+    except SettingsFileError as error:
+        print(f"error: {error} (see `python -m bot settings check`)")
+        return 1
     flows, _, problems = check_folder(path, LOCALES_DIR, languages)
     for problem in problems:
         print(problem)

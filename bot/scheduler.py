@@ -11,31 +11,48 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.runtime import Core
 from bot.services.maintenance import schedule_daily
 from bot.services.scheduling import TaskRunner
+from bot.supervision import Supervisor
 
 log = logging.getLogger(__name__)
 
 DAILY_AT = {"hour": 3, "minute": 30}  # local time: the quietest hour
+TASKS_LOOP, WATCH_LOOP, DAILY_LOOP = "tasks", "file watchers", "daily upkeep"
 
 
 class Heartbeat:
     """The jobs APScheduler calls; each reads the injected clock."""
 
-    def __init__(self, core: Core, runner: TaskRunner) -> None:
+    def __init__(self, core: Core, runner: TaskRunner, supervisor: Supervisor) -> None:
         self._core = core
         self._runner = runner
+        self._supervisor = supervisor
 
     async def tick(self) -> None:
+        """Due tasks; a failing tick (the database is away) backs off, never stops the job."""
+        await self._supervisor.guarded(TASKS_LOOP, self._run_due_tasks)
+
+    async def watch(self) -> None:
+        """The coordinator's files: an edit goes live without a restart."""
+        await self._supervisor.guarded(WATCH_LOOP, self._reload_changed_files)
+
+    async def _run_due_tasks(self) -> None:
+        await self._runner.tick(self._core.clock.now())
+
+    async def _reload_changed_files(self) -> None:
         self._core.coordinator.reload_if_changed()
         self._core.flows.reload_if_changed()
-        await self._runner.tick(self._core.clock.now())
 
     async def daily(self) -> None:
         async with self._core.database.transaction() as uow:
             await schedule_daily(uow, self._core.clock.now(), self._core.settings.timezone)
 
+    async def _daily(self) -> None:
+        await self._supervisor.guarded(DAILY_LOOP, self.daily)
+
     def scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone=self._core.settings.timezone)
         common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
         scheduler.add_job(self.tick, IntervalTrigger(seconds=1), id="tick", **common)
-        scheduler.add_job(self.daily, CronTrigger(**DAILY_AT), id="daily", **common)
+        scheduler.add_job(self.watch, IntervalTrigger(seconds=1), id="watch", **common)
+        scheduler.add_job(self._daily, CronTrigger(**DAILY_AT), id="daily", **common)
         return scheduler

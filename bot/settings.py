@@ -185,6 +185,21 @@ class LeaseSettings(BaseSettings):
         return value
 
 
+class RetrySettings(BaseSettings):
+    """How soon an update whose handling failed is tried again (then 2×, 4×, … 5 retries)."""
+
+    model_config = _config("")
+
+    update_retry_seconds: float = 2.0
+
+    @field_validator("update_retry_seconds")
+    @classmethod
+    def _short(cls, value: float) -> float:
+        if not 0.01 <= value <= 60:
+            raise ValueError("must be between 0.01 and 60 seconds")
+        return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot needs at start, validated and with defaults filled in."""
@@ -202,6 +217,7 @@ class Settings:
     instance_count: int = 1
     send_lease_seconds: float = 30.0
     task_lease_seconds: float = 300.0
+    update_retry_seconds: float = 2.0
     # Per chat: bursts of 3, then 1 message a second (Telegram's limit); not an env setting.
     chat_burst: int = 3
     chat_period_seconds: float = 3.0
@@ -229,6 +245,7 @@ ENV_NAMES = {
     ("SendingSettings", "instance_count"): "INSTANCE_COUNT",
     ("LeaseSettings", "send_lease_seconds"): "SEND_LEASE_SECONDS",
     ("LeaseSettings", "task_lease_seconds"): "TASK_LEASE_SECONDS",
+    ("RetrySettings", "update_retry_seconds"): "UPDATE_RETRY_SECONDS",
 }
 
 
@@ -299,6 +316,7 @@ def load_settings() -> Settings:
         FlowsSettings,
         SendingSettings,
         LeaseSettings,
+        RetrySettings,
     ):
         try:
             groups[group] = group()
@@ -312,6 +330,8 @@ def load_settings() -> Settings:
     flows, sending, leases = groups[FlowsSettings], groups[SendingSettings], groups[LeaseSettings]
     assert isinstance(flows, FlowsSettings) and isinstance(sending, SendingSettings)
     assert isinstance(leases, LeaseSettings)
+    retries = groups[RetrySettings]
+    assert isinstance(retries, RetrySettings)
     assert isinstance(telegram, TelegramSettings) and isinstance(database, DatabaseSettings)
     assert isinstance(security, SecuritySettings) and isinstance(webhook, WebhookSettings)
     assert isinstance(server, ServerSettings)
@@ -343,4 +363,5 @@ def load_settings() -> Settings:
         instance_count=sending.instance_count,
         send_lease_seconds=leases.send_lease_seconds,
         task_lease_seconds=leases.task_lease_seconds,
+        update_retry_seconds=retries.update_retry_seconds,
     )

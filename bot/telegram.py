@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import InvalidToken, NetworkError
@@ -16,12 +17,15 @@ from bot.runtime import Core, instance_name
 from bot.scheduler import Heartbeat
 from bot.services.bot_profile import remember_username
 from bot.services.outbox import Outbox
+from bot.services.reception import Subject
 from bot.services.scheduling import TaskRunner
+from bot.supervision import Supervisor
 from bot.updates import UpdateProcessor
 from handlers import register
 from handlers.delivery import STOP_GRACE_SECONDS, OutboxDispatcher
 from handlers.menu import publish_menus
 from handlers.services import SERVICES_KEY, Services
+from storage import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ def build_application(core: Core) -> Application:
         .updater(None)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = Services(reception=core.reception)
+    application.bot_data[SERVICES_KEY] = Services(reception=core.reception, flood=core.flood)
     register(application)
     return application
 
@@ -76,8 +80,19 @@ class TelegramBot:
             per_chat=(settings.chat_burst, settings.chat_period_seconds),
             media_root=settings.flows_dir,
         )
+        self.supervisor = Supervisor()
+
+        async def apology(uow: UnitOfWork, chat_id: int, now: datetime, code: str | None) -> Any:
+            return await core.reception.apologise(uow, Subject(CHANNEL, chat_id), now, code)
+
         self.processor = UpdateProcessor(
-            self.application, core.database, core.clock, self.outbox, self.dispatcher.wake
+            self.application,
+            core.database,
+            core.clock,
+            self.outbox,
+            self.dispatcher.wake,
+            apology=apology,
+            retry_seconds=settings.update_retry_seconds,
         )
         self.runner = TaskRunner(
             core.database,
@@ -87,7 +102,7 @@ class TelegramBot:
             committed=self.dispatcher.wake,
             lease=timedelta(seconds=settings.task_lease_seconds),
         )
-        self.heartbeat = Heartbeat(core, self.runner)
+        self.heartbeat = Heartbeat(core, self.runner, self.supervisor)
         self._initialized = False
         self._background: list[asyncio.Task[None]] = []
         self._scheduler: AsyncIOScheduler | None = None
@@ -114,7 +129,7 @@ class TelegramBot:
             ) from None
         log.info("signed in as @%s", self.application.bot.username)
         if background:
-            self._background.append(asyncio.create_task(self.dispatcher.run()))
+            self._background.append(asyncio.create_task(self.dispatcher.run(self.supervisor)))
             await self.heartbeat.daily()  # a restarted instance does not skip a day
             self._scheduler = self.heartbeat.scheduler()
             self._scheduler.start()

@@ -1,41 +1,49 @@
-"""The aiohttp server of webhook mode: the webhook, /healthz and /readyz."""
+"""The aiohttp server, in polling and webhook mode: /healthz, /readyz and the webhook."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
+from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
-from telegram import Update
 
 from bot.errors import StartupError
 from bot.telegram import ALLOWED_UPDATES, TelegramBot
+from bot.updates import NotAnUpdate, Outcome
 from storage import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TELEGRAM_KEY = web.AppKey("telegram", TelegramBot)
+PING_TIMEOUT_SECONDS = 5.0
 
 
 async def _webhook(request: web.Request) -> web.Response:
-    """Answer 200 only once the update's effects are committed; Telegram retries otherwise."""
+    """200 once the update is committed or set aside; 400 for a body that is no update, so
+    Telegram never retries it forever; 500/503 (retried by Telegram) while it may still work."""
     telegram = request.app[TELEGRAM_KEY]
     expected = telegram.core.settings.webhook_secret.get_secret_value()
     given = request.headers.get(SECRET_HEADER, "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
         return web.Response(status=403, text="forbidden")
     try:
-        update = Update.de_json(await request.json(), telegram.application.bot)
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        data = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return web.Response(status=400, text="not an update")
     try:
-        await telegram.processor.process(update)
-    except Exception:
-        log.exception("update %s failed; Telegram will deliver it again", update.update_id)
-        return web.Response(status=500, text="failed")
+        outcome = await telegram.processor.handle(data)
+    except NotAnUpdate:
+        return web.Response(status=400, text="not an update")
+    except DatabaseUnavailable:
+        return web.Response(status=503, text="database unavailable")
+    if outcome is Outcome.LATER:
+        return web.Response(status=500, text="failed; deliver it again")
     return web.Response(text="ok")
 
 
@@ -44,24 +52,33 @@ async def _healthz(_request: web.Request) -> web.Response:
 
 
 async def _readyz(request: web.Request) -> web.Response:
+    """Ready when the database answers and no background loop is failing; else 503, saying
+    which."""
+    telegram = request.app[TELEGRAM_KEY]
+    report: dict[str, Any] = {"database": "ok", "failing": telegram.supervisor.failing()}
     try:
-        await request.app[TELEGRAM_KEY].core.database.ping()
-    except DatabaseUnavailable:
-        return web.json_response({"status": "database unavailable"}, status=503)
-    return web.json_response({"status": "ready"})
+        await asyncio.wait_for(telegram.core.database.ping(), PING_TIMEOUT_SECONDS)
+    except (DatabaseUnavailable, TimeoutError):
+        report["database"] = "unreachable"
+    ready = report["database"] == "ok" and not report["failing"]
+    report["status"] = "ready" if ready else "not ready"
+    return web.json_response(report, status=200 if ready else 503)
 
 
 def build_web_app(telegram: TelegramBot) -> web.Application:
     app = web.Application()
     app[TELEGRAM_KEY] = telegram
-    app.router.add_post(telegram.core.settings.webhook_path, _webhook)
+    if telegram.core.settings.webhook_url:
+        app.router.add_post(telegram.core.settings.webhook_path, _webhook)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     return app
 
 
-async def serve_webhook(telegram: TelegramBot, host: str = "0.0.0.0") -> None:
-    """Serve until cancelled; the webhook stays registered so Telegram queues meanwhile."""
+@contextlib.asynccontextmanager
+async def web_server(telegram: TelegramBot, host: str = "0.0.0.0") -> AsyncIterator[None]:
+    """Serve on PORT while the block runs; in webhook mode, register the webhook. The webhook
+    stays registered at the end, so Telegram queues updates meanwhile."""
     settings = telegram.core.settings
     runner = web.AppRunner(build_web_app(telegram), access_log=None)
     await runner.setup()
@@ -73,12 +90,15 @@ async def serve_webhook(telegram: TelegramBot, host: str = "0.0.0.0") -> None:
                 f"Cannot listen on port {settings.port} ({error.strerror}): "
                 "set PORT to a free port."
             ) from None
-        await telegram.application.bot.set_webhook(
-            url=settings.webhook_url or "",
-            secret_token=settings.webhook_secret.get_secret_value(),
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        log.info("serving the webhook on port %s", settings.port)
-        await asyncio.Event().wait()
+        if settings.webhook_url:
+            await telegram.application.bot.set_webhook(
+                url=settings.webhook_url,
+                secret_token=settings.webhook_secret.get_secret_value(),
+                allowed_updates=ALLOWED_UPDATES,
+            )
+            log.info("serving the webhook on port %s", settings.port)
+        else:
+            log.info("serving /healthz and /readyz on port %s", settings.port)
+        yield
     finally:
         await runner.cleanup()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections import OrderedDict
 from datetime import timedelta
@@ -32,12 +33,14 @@ from bot.services.clock import Clock
 from bot.services.leaving import Unreachable
 from bot.services.outbox import Outbox, Parcel
 from bot.services.turn import ANSWER_CALLBACK, DELETE, LEAVE_CHAT, MENU, REACT, RELAY, REPLY
+from bot.supervision import Supervisor
 from flows.outputs import Reply
 from handlers.render import render_markup, render_text
 from storage import Database
 
 log = logging.getLogger(__name__)
 
+OUTBOX_LOOP = "outbox"
 STOP_GRACE_SECONDS = 10.0
 BATCH = 50
 IDLE_POLL_SECONDS = 1.0
@@ -45,6 +48,7 @@ MAX_BACKOFF_SECONDS = 300
 GIVE_UP_AFTER = timedelta(days=1)
 CHAT_BURST, CHAT_PERIOD_SECONDS = 3, 3.0  # 1 message/s per chat, bursts of 3
 KNOWN_CHATS = 10_000
+BUSY_SCAN = 300  # at 30 sends/s, chats used in the last 10 s: longer than a chat's period
 TELEGRAM_FILE = "telegram:"  # a media reference that is a Telegram file_id, not a path
 VOICE_FORBIDDEN = "VOICE_MESSAGES_FORBIDDEN"  # the recipient's privacy settings refuse voice
 
@@ -97,13 +101,17 @@ class OutboxDispatcher:
         """Something was committed to the outbox: look now rather than at the next poll."""
         self._wake.set()
 
-    async def run(self) -> None:
-        """Send until stop() is called; a send under way is finished, not cut off."""
-        while not self._stopping:
-            if await self.drain_once() == 0 and not self._stopping:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+    async def run(self, supervisor: Supervisor) -> None:
+        """Send until stop() is called; a send under way is finished, not cut off.
+
+        A failing round (the database is away) backs off and tries again: never dies."""
+        await supervisor.keep_running(OUTBOX_LOOP, self._round, lambda: self._stopping)
+
+    async def _round(self) -> None:
+        self._wake.clear()  # before draining: a commit during the drain wakes the next wait
+        if await self.drain_once() == 0 and not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
 
     def stop(self) -> None:
         self._stopping = True
@@ -112,10 +120,22 @@ class OutboxDispatcher:
     async def drain_once(self) -> int:
         """Claim the next message of every waiting chat and send them; returns how many."""
         now = self._clock.now()
+        # A round waits for its slowest send: a chat that must wait for its own limit (a
+        # flood's) is not claimed now, so it never holds up the other chats of the round.
+        busy = self._busy_chats()
         async with self._database.transaction() as uow:
-            items = await uow.outbox.claim(now, self._owner, self._lease, BATCH)
+            items = await uow.outbox.claim(now, self._owner, self._lease, BATCH, busy=busy)
         await asyncio.gather(*(self._deliver(self._outbox.open(item)) for item in items))
         return len(items)
+
+    def _busy_chats(self) -> set[str]:
+        """Chats whose limiter has no room now, among the most recently used ones (a chat
+        used longer ago than its limiter's period has room again)."""
+        busy = set()
+        for recipient in itertools.islice(reversed(self._per_chat), BUSY_SCAN):
+            if not self._per_chat[recipient].has_capacity():
+                busy.add(recipient)
+        return busy
 
     async def _deliver(self, parcel: Parcel) -> None:
         if parcel.chat_id == 0:  # the terminal chat's, in a database shared with it

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Parent
 from storage.results import affected_rows
-from storage.tables import BotFact, ParentRow, ProcessedUpdate
+from storage.tables import BotFact, ParentRow, ProcessedUpdate, SetAsideUpdate
 
 
 def _parent(row: ParentRow) -> Parent:
@@ -104,6 +104,35 @@ class UpdateLog:
     async def record(self, update_id: int, now: datetime) -> None:
         self._session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
         await self._session.flush()
+
+    async def set_aside(
+        self, update_id: int, kind: str, error: str, attempts: int, now: datetime
+    ) -> bool:
+        """Give up on an update: noted without content, and never handled again.
+
+        False when it was set aside or processed before (a redelivery)."""
+        if await self.seen(update_id):
+            return False
+        self._session.add(
+            SetAsideUpdate(
+                update_id=update_id,
+                kind=kind[:32],
+                error=error[:64],
+                attempts=attempts,
+                set_aside_at=now,
+            )
+        )
+        await self.record(update_id, now)
+        return True
+
+    async def set_aside_since(self, since: datetime) -> list[tuple[int, str, str, int]]:
+        """(update id, type, error class, attempts) of the updates set aside since then."""
+        result = await self._session.execute(
+            select(SetAsideUpdate)
+            .where(SetAsideUpdate.set_aside_at >= since)  # type: ignore[arg-type]
+            .order_by(SetAsideUpdate.set_aside_at)  # type: ignore[arg-type]
+        )
+        return [(r.update_id, r.kind, r.error, r.attempts) for r in result.scalars()]
 
     async def purge(self, before: datetime) -> int:
         """Telegram redelivers for at most a day; older ids need not be kept."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.sql.expression import false
 from sqlmodel import Field, SQLModel
 
 from storage.columns import UTCDateTime
@@ -47,6 +48,21 @@ class ProcessedUpdate(SQLModel, table=True):
     processed_at: datetime = Field(sa_column=_utc())
 
 
+class SetAsideUpdate(SQLModel, table=True):
+    """An update the bot could not read or kept failing on: its id, type and error class.
+
+    No content: not the text, not who sent it. Its id is also in processed_update.
+    """
+
+    __tablename__ = "set_aside_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(max_length=32)
+    error: str = Field(max_length=64)
+    attempts: int
+    set_aside_at: datetime = Field(sa_column=_utc())
+
+
 class BotFact(SQLModel, table=True):
     """Facts about the bot itself (its username from getMe), cached for offline commands."""
 
@@ -68,6 +84,7 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_recipient", "recipient", "id"),
+        Index("ix_outbox_sender", "sender", "status"),
     )
 
     id: int | None = Field(default=None, sa_column=_id())
@@ -76,6 +93,8 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)
     sealed_payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     source: str = Field(max_length=64)
+    # The keyed hash of the person whose message caused it (a flood is capped per sender).
+    sender: str | None = Field(default=None, max_length=64)
     status: str = Field(max_length=16)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_column=_utc())
@@ -302,6 +321,11 @@ class HeldMessageRow(SQLModel, table=True):
         ),
     )
     sealed_payload: str = Field(sa_column=Column(Text, nullable=False))
+    # Written during a flood: relayed at the allowed pace, oldest first (case_id is None).
+    paced: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, default=False, server_default=false()),
+    )
     created_at: datetime = Field(sa_column=_utc())
 
 

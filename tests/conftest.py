@@ -32,6 +32,7 @@ SETTING_NAMES = (
     "INSTANCE_COUNT",
     "SEND_LEASE_SECONDS",
     "TASK_LEASE_SECONDS",
+    "UPDATE_RETRY_SECONDS",
 )
 TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 

@@ -18,7 +18,7 @@ from bot.polling import Poller
 from bot.runtime import open_core
 from bot.settings import DEFAULT_FLOWS_DIR, Settings
 from bot.telegram import TelegramBot
-from bot.web import serve_webhook
+from bot.web import web_server
 from storage import Database
 from tests.botapi import FakeBotApi, FakeUser
 from tests.conftest import SETTING_NAMES, TEST_SECRET_KEY
@@ -59,6 +59,7 @@ def settings_for(
         flows_dir=flows_dir or DEFAULT_FLOWS_DIR,
         chat_burst=20,  # the welcome is six messages; the limiter is measured in bench/
         chat_period_seconds=1.0,
+        update_retry_seconds=0.05,  # a failed update may be tried again almost at once
     )
 
 
@@ -71,37 +72,28 @@ async def live_bot(settings: Settings) -> AsyncIterator[TelegramBot]:
     core = await open_core(settings)
     telegram = TelegramBot(core)
     await telegram.start()
-    if settings.webhook_url:
-        serving = asyncio.create_task(serve_webhook(telegram, host="127.0.0.1"))
-        await _until_listening(settings.port)
-    else:
-        serving = asyncio.create_task(Poller(telegram, poll_timeout=1).run())
     try:
-        yield telegram
+        async with web_server(telegram, host="127.0.0.1"):
+            if settings.webhook_url:
+                serving = asyncio.create_task(asyncio.Event().wait())
+            else:
+                serving = asyncio.create_task(Poller(telegram, poll_timeout=1).run())
+            try:
+                yield telegram
+            finally:
+                serving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await serving
     finally:
-        serving.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
         await telegram.stop()
         await core.close()
-
-
-async def _until_listening(port: int) -> None:
-    for _ in range(100):
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.05)
-            continue
-        writer.close()
-        return
-    raise TimeoutError(f"nothing listens on port {port}")
 
 
 def bot_env(**settings: str) -> dict[str, str]:
     """The environment of a `python -m bot` child: only the settings given here."""
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
     env["PYTHONPATH"] = str(ROOT)
+    env["PORT"] = str(free_port())  # the web server (/healthz, /readyz) runs in every mode
     env.update(settings)
     return env
 

@@ -14,7 +14,7 @@ from bot.i18n import Catalogs, Translator
 from bot.services.cases import STAFF_LANGUAGE, CaseDesk
 from bot.services.conversations import MENU, Conversations
 from bot.services.coordinator_desk import CoordinatorDesk
-from bot.services.languages import LANGUAGES
+from bot.services.languages import LANGUAGES, from_telegram_code
 from bot.services.leaving import Leaving
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
@@ -130,6 +130,16 @@ class Reception:
                 return await self.conversations.begin(uow, parent, key, now)
             case None, Command(name="share", argument=argument):
                 return await self.sharing.ask_reveal(uow, parent, argument or "", now)
+            case None, Command(name=""):  # a slash without a command word after it
+                return [
+                    self._say(
+                        t,
+                        t.gettext(
+                            "Write a command straight after the slash, in Latin letters, "
+                            "for example /help."
+                        ),
+                    )
+                ]
             case None, Command():
                 return [
                     self._say(
@@ -342,6 +352,31 @@ class Reception:
                 "/help – this overview"
             ),
         )
+
+    async def apologise(
+        self, uow: UnitOfWork, subject: Subject, now: datetime, language_code: str | None
+    ) -> list[Reply]:
+        """Their message could not be handled and was set aside: say so, in their language.
+
+        Nobody is registered by this: an unknown sender stays unknown."""
+        key = self._vault.subject_hash(subject.channel, subject.external_id)
+        if await uow.people.find(key) is not None:
+            t = self._t(STAFF_LANGUAGE)
+        else:
+            parent = await uow.parents.find(key)
+            if parent is not None and parent.stopped_at is not None:
+                return []  # they asked for silence
+            hint = from_telegram_code(language_code, self.languages)
+            t = self._t((parent.language if parent else None) or hint)
+        return [
+            self._say(
+                t,
+                t.gettext(
+                    "Sorry, something went wrong on our side with your last message. "
+                    "Please try again."
+                ),
+            )
+        ]
 
     def _t(self, code: str | None) -> Translator:
         return self._catalogs.translator(code)

@@ -52,6 +52,7 @@ async def test_a_failing_update_gets_5xx_and_nothing_is_committed(
         async with telegram.core.database.transaction() as uow:
             assert not await uow.updates.seen(610_001)
         monkeypatch.undo()
+        await asyncio.sleep(0.1)  # its retry is due after update_retry_seconds
         async with http.post(settings.webhook_url or "", json=update, headers=headers) as r:
             assert r.status == 200  # Telegram's redelivery now succeeds
         [reply] = await parent.wait_for(1)
