@@ -7,7 +7,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 from flows.flowset import FlowSet, Translation
-from flows.loader import parse_flow
+from flows.limits import MAX_FLOWS
+from flows.loader import read_flow_file
 from flows.model import Flow
 from flows.problems import ERROR, FlowError, Problem
 from flows.steps.emergency import BUILT_IN
@@ -18,11 +19,14 @@ Catalog = dict[str, dict[str, tuple[str, Translation]]]  # lang → context → 
 
 
 def read_flows(folder: Path) -> tuple[list[Flow], list[Problem]]:
-    flows, problems = [], []
-    for path in sorted(folder.glob("*.yaml")):
-        if path.name in NOT_FLOWS:
-            continue
-        flow, found = parse_flow(path.read_text(encoding="utf-8"), path.name)
+    flows: list[Flow] = []
+    problems: list[Problem] = []
+    paths = [path for path in sorted(folder.glob("*.yaml")) if path.name not in NOT_FLOWS]
+    if len(paths) > MAX_FLOWS:
+        message = f"refused: {len(paths)} flow files; at most {MAX_FLOWS}"
+        return [], [Problem(str(folder), None, message)]
+    for path in paths:
+        flow, found = read_flow_file(path)
         problems += found
         if flow is not None:
             flows.append(flow)

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from flows.durations import parse_duration
+from flows.guard import Refused, read_bounded, screen
 from flows.limits import SCHEMA_VERSION
 from flows.model import Action, Ask, Flow, Node, NodeMedia, NoResponse, Option
 from flows.problems import Problem
@@ -139,27 +140,44 @@ class _Reader:
         )
 
 
-def _node_lines(text: str) -> dict[str, int]:
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
+def _node_lines(root: yaml.Node | None) -> dict[str, int]:
     if not isinstance(root, yaml.MappingNode):
         return {}
     for key, value in root.value:
         if key.value == "nodes" and isinstance(value, yaml.MappingNode):
-            return {k.value: k.start_mark.line + 1 for k, _ in value.value}
+            return {
+                k.value: k.start_mark.line + 1 for k, _ in value.value if isinstance(k.value, str)
+            }
     return {}
+
+
+def read_flow_file(path: Path) -> tuple[Flow | None, list[Problem]]:
+    """One flow file; too large a file is refused before a byte of it is read."""
+    try:
+        text = read_bounded(path)
+    except Refused as refusal:
+        return None, [Problem(path.name, None, f"refused: {refusal}")]
+    except OSError as error:
+        return None, [Problem(path.name, None, f"could not be read ({error.strerror})")]
+    return parse_flow(text, path.name)
 
 
 def parse_flow(text: str, file: str) -> tuple[Flow | None, list[Problem]]:
     try:
-        data = yaml.safe_load(text)
+        screen(text, nodes_key="nodes")
+    except Refused as refusal:
+        return None, [Problem(file, None, f"refused: {refusal}")]
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()  # composed once: for the data and for node lines
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         return None, [Problem(file, None, f"this is not valid YAML{where}")]
-    return flow_from_data(data, file, _node_lines(text))
+    finally:
+        loader.dispose()
+    return flow_from_data(data, file, _node_lines(root))
 
 
 def flow_from_data(
