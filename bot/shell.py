@@ -23,7 +23,7 @@ from bot.services.reception import Subject
 from bot.services.relay import Said
 from bot.services.staff import COORDINATOR, Staff
 from bot.services.turn import RELAY, REPLY
-from flows.inputs import Command, Input, Pick, Text
+from flows.inputs import Input, Pick, Text, number, read_command
 from flows.outputs import Choice, Reply
 from storage.people import Profile
 
@@ -52,11 +52,11 @@ def parse(line: str, choices: list[Choice]) -> Input | None:
     text = line.strip()
     if not text:
         return None
-    if text.isdigit() and 1 <= int(text) <= len(choices):
-        return Pick(choices[int(text) - 1].action)
+    chosen = number(text)
+    if chosen is not None and 1 <= chosen <= len(choices):
+        return Pick(choices[chosen - 1].action)
     if text.startswith("/"):
-        head, *rest = text[1:].split(maxsplit=1)
-        return Command(head.lower(), rest[0].strip() if rest else None)
+        return read_command(text)
     return Text(text)
 
 

@@ -13,7 +13,7 @@ from flows.answers import TESTS, normalise
 from flows.context import StepContext
 from flows.effects import Effect, ScheduleNoResponse
 from flows.flowset import FlowSet
-from flows.inputs import Input, Media, Pick, Text, Timeout
+from flows.inputs import Input, Media, Pick, Text, Timeout, number
 from flows.limits import MAX_STEPS_PER_INPUT
 from flows.model import Node
 from flows.outputs import Choice, Reply
@@ -92,8 +92,8 @@ def _route(
     """The exit the input takes, and where it leads."""
     match incoming:
         case Pick(action) if node.choose:
-            index = int(action) if action.isdigit() else -1
-            if not 0 <= index < len(node.choose):
+            index = number(action)
+            if index is None or index >= len(node.choose):
                 return "invalid", None
             return f"choose[{index}]", _choose(ctx, node, index)
         case Text(text) if node.choose:

@@ -10,7 +10,7 @@ from bot.services.languages import from_telegram_code
 from bot.services.reception import Subject
 from bot.services.relay import FORMATTING, Said
 from bot.services.turn import current_turn
-from flows.inputs import Command, Input, Media, Pick, Text
+from flows.inputs import Command, Input, Media, Text, read_button, read_command
 from handlers.services import services_of
 
 CHANNEL = "telegram"
@@ -19,9 +19,7 @@ CHANNEL = "telegram"
 def to_input(message: Message) -> Input:
     text = message.text or ""
     if text.startswith("/"):
-        # "/start@tussenin_bot payload" → start, with the payload as argument
-        head, *rest = text[1:].split(maxsplit=1)
-        return Command(head.split("@", 1)[0].lower(), rest[0].strip() if rest else None)
+        return read_command(text)  # "/start@tussenin_bot payload" → start, with its payload
     if text:
         return Text(text)
     if message.voice is not None:
@@ -83,7 +81,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query, user = update.callback_query, update.effective_user
     assert query is not None and user is not None
     current_turn().answer_callback(user.id, query.id)
-    await _answer(context, user.id, user.language_code, Pick(query.data or ""))
+    await _answer(context, user.id, user.language_code, read_button(query.data))
 
 
 async def _answer(

@@ -8,6 +8,8 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+from flows.inputs import number
+
 PREFIX = "f"
 SIGNATURE_BYTES = 6  # 8 characters; forging one blindly takes ~2^47 tries
 
@@ -30,11 +32,14 @@ class ButtonTokens:
         if not token.startswith(PREFIX):
             return None
         parts = token[len(PREFIX) :].split(".")
-        if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit():
+        if len(parts) != 3:
             return None
-        step, index = int(parts[0]), int(parts[1])
-        expected = self._signature(subject, step, index)
-        return Press(step, index) if hmac.compare_digest(expected, parts[2]) else None
+        step, index = number(parts[0]), number(parts[1])
+        if step is None or index is None:
+            return None
+        expected = self._signature(subject, step, index).encode()
+        # As bytes: compare_digest refuses a str with characters beyond ASCII.
+        return Press(step, index) if hmac.compare_digest(expected, parts[2].encode()) else None
 
     def _signature(self, subject: str, step: int, index: int) -> str:
         digest = hmac.new(self._key, f"{subject}:{step}:{index}".encode(), hashlib.sha256)

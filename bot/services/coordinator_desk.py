@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from bot.i18n import Catalogs, Translator
 from bot.services.cases import STAFF_LANGUAGE, CaseDesk
 from bot.services.urgent import ASSIGN, UrgentLadder
-from flows.inputs import Command, Input, Pick
+from flows.inputs import Command, Input, Pick, number
 from flows.outputs import Reply
 from storage import UnitOfWork
 from storage.cases import OPEN_STATUSES
@@ -26,12 +26,21 @@ class CoordinatorDesk:
         self, uow: UnitOfWork, coordinator: Person, incoming: Input, now: datetime
     ) -> list[Reply]:
         t = self._catalogs.translator(STAFF_LANGUAGE)
-        if isinstance(incoming, Pick) and incoming.action.startswith(ASSIGN):
+        if isinstance(incoming, Pick):  # the urgent ladder's buttons are the only ones
             return await self._assign(uow, coordinator, incoming.action, now, t)
         if not isinstance(incoming, Command):
             return [self._help(t)]
         words = (incoming.argument or "").split()
         match incoming.name, words:
+            case "", _:  # a slash without a command word after it
+                return [
+                    Reply(
+                        t.gettext(
+                            "Write a command straight after the slash, in Latin letters, "
+                            "for example /help."
+                        )
+                    )
+                ]
             case "vps", []:
                 return [await self._vps(uow, t)]
             case "urgent", []:
@@ -40,18 +49,18 @@ class CoordinatorDesk:
                     if one.status in OPEN_STATUSES:
                         await uow.cases.accessed(one, coordinator.id, "urgent view", now)
                 return [Reply(self._ladder.view(urgent, now))]
-            case "deactivate", [number] if number.isdigit():
-                return await self._deactivate(uow, int(number), now, t)
-            case "activate", [number] if number.isdigit():
-                vp = await self._vp(uow, int(number))
+            case "deactivate", [word] if (vp_number := number(word)) is not None:
+                return await self._deactivate(uow, vp_number, now, t)
+            case "activate", [word] if (vp_number := number(word)) is not None:
+                vp = await self._vp(uow, vp_number)
                 if vp is None:
-                    return [self._no_such_vp(t, number)]
+                    return [self._no_such_vp(t, word)]
                 await uow.people.update(vp.id, active=True)
                 await self._cases.offer_waiting(uow, now)
                 return [Reply(t.gettext("{name} is active again.").format(name=vp.name))]
-            case "reassign", [alias, number] if number.isdigit():
+            case "reassign", [alias, word] if (vp_number := number(word)) is not None:
                 case = await uow.cases.by_alias(alias)
-                vp = await self._vp(uow, int(number))
+                vp = await self._vp(uow, vp_number)
                 if case is None or case.status not in OPEN_STATUSES:
                     return [
                         Reply(
@@ -61,8 +70,10 @@ class CoordinatorDesk:
                         )
                     ]
                 if vp is None or not vp.active:
-                    return [self._no_such_vp(t, number)]
+                    return [self._no_such_vp(t, word)]
                 return await self._cases.assign_by_hand(uow, coordinator, case, vp, now)
+            case ("deactivate" | "activate", [_]) | ("reassign", [_, _]):
+                return [self._vp_number(t)]  # not digits, or too many for any VP's number
             case "case", [alias]:
                 case = await uow.cases.by_alias(alias)
                 if case is None:
@@ -81,9 +92,12 @@ class CoordinatorDesk:
         self, uow: UnitOfWork, coordinator: Person, action: str, now: datetime, t: Translator
     ) -> list[Reply]:
         """A button of the urgent ladder: this VP takes the case, whatever the filters say."""
+        if not action.startswith(ASSIGN):
+            return [Reply(t.gettext("That button no longer works."))]
         case_id, _, person_id = action.removeprefix(ASSIGN).partition(":")
-        case = await uow.cases.get(int(case_id)) if case_id.isdigit() else None
-        vp = await self._vp(uow, int(person_id)) if person_id.isdigit() else None
+        case_number, vp_number = number(case_id), number(person_id)
+        case = await uow.cases.get(case_number) if case_number is not None else None
+        vp = await self._vp(uow, vp_number) if vp_number is not None else None
         if case is None or case.status not in OPEN_STATUSES or vp is None or not vp.active:
             return [Reply(t.gettext("That button no longer works."))]
         if case.vp_id is not None:
@@ -112,19 +126,19 @@ class CoordinatorDesk:
         return Reply(t.gettext("Vertrouwenspersonen:") + "\n" + "\n".join(lines))
 
     async def _deactivate(
-        self, uow: UnitOfWork, number: int, now: datetime, t: Translator
+        self, uow: UnitOfWork, vp_number: int, now: datetime, t: Translator
     ) -> list[Reply]:
-        vp = await self._vp(uow, number)
+        vp = await self._vp(uow, vp_number)
         if vp is None:
-            return [self._no_such_vp(t, str(number))]
+            return [self._no_such_vp(t, str(vp_number))]
         await uow.people.update(vp.id, active=False)
         await self._cases.release_vp(uow, vp, "deactivated", now)
         text = t.gettext("{name} is deactivated; their open cases are being offered again.")
         return [Reply(text.format(name=vp.name))]
 
     @staticmethod
-    async def _vp(uow: UnitOfWork, number: int) -> Person | None:
-        person = await uow.people.get(number)
+    async def _vp(uow: UnitOfWork, vp_number: int) -> Person | None:
+        person = await uow.people.get(vp_number)
         return person if person is not None and person.role == "vp" else None
 
     @staticmethod
@@ -132,6 +146,15 @@ class CoordinatorDesk:
         return Reply(
             t.gettext("There is no vertrouwenspersoon number {number}; see /vps.").format(
                 number=number[:6]
+            )
+        )
+
+    @staticmethod
+    def _vp_number(t: Translator) -> Reply:
+        return Reply(
+            t.gettext(
+                "Write the number of a vertrouwenspersoon as /vps shows it, "
+                "for example /deactivate 3."
             )
         )
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from bot.i18n import Catalogs, Translator
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
+from flows.inputs import number
 from flows.outputs import Choice, Reply
 from storage import Parent, UnitOfWork
 from storage.records import Case, Person
@@ -263,11 +264,11 @@ class Relay:
         now: datetime,
     ) -> tuple[Case, Said] | None:
         """The writer chose the case for their held message; None if it is not theirs."""
-        held_id, _, case_id = action.removeprefix(HOLD_ACTION).partition(":")
-        if not (held_id.isdigit() and case_id.isdigit()):
+        held_id, _, case_id = (number(x) for x in action.removeprefix(HOLD_ACTION).partition(":"))
+        if held_id is None or case_id is None:
             return None
-        held = await uow.relays.held(int(held_id))
-        case = next((c for c in allowed if c.id == int(case_id)), None)
+        held = await uow.relays.held(held_id)
+        case = next((c for c in allowed if c.id == case_id), None)
         if held is None or held.owner != owner or held.case_id is not None or case is None:
             return None
         if not await uow.relays.release(held.id):

@@ -12,6 +12,7 @@ from bot.i18n import Catalogs, Translator
 from bot.services.cases import STAFF_LANGUAGE, CaseDesk
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
+from flows.inputs import number
 from flows.limits import MAX_BUTTON_LABEL
 from flows.outputs import Choice, Reply
 from storage import Parent, UnitOfWork
@@ -80,7 +81,8 @@ class Sharing:
     ) -> list[Reply]:
         t = self._catalogs.translator(parent.language)
         held_id, _, case_id = action.removeprefix(SHARE_ACTION).partition(":")
-        held = await uow.relays.held(int(held_id)) if held_id.isdigit() else None
+        held_number = number(held_id)
+        held = await uow.relays.held(held_number) if held_number is not None else None
         if held is None or held.owner != parent.subject_hash or held.case_id is not None:
             return [self._say(t, t.gettext("That button no longer works."))]
         await uow.relays.release(held.id)
@@ -152,7 +154,8 @@ class Sharing:
         case_id, second_id, answer = [*action.removeprefix(CONSENT_ACTION).split(":"), "", ""][:3]
         cases = await self._relaying(uow, parent)
         case = next((c for c in cases if str(c.id) == case_id), None)
-        second = await uow.people.get(int(second_id)) if second_id.isdigit() else None
+        second_number = number(second_id)
+        second = await uow.people.get(second_number) if second_number is not None else None
         vp = await uow.people.get(case.vp_id or 0) if case else None
         if case is None or second is None or vp is None or not second.active:
             return [self._say(t, t.gettext("That button no longer works."))]

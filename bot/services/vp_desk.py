@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import OUTCOMES, STAFF_LANGUAGE, CaseDesk
+from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, STAFF_LANGUAGE, CaseDesk
 from bot.services.relay import Said
 from bot.services.sharing import Sharing
-from flows.inputs import Command, Input, Pick
+from flows.inputs import Command, Input, Pick, number
 from flows.outputs import Choice, Reply
 from storage import UnitOfWork
 from storage.records import Case, Person
@@ -55,7 +55,17 @@ class VpDesk:
                 return await self._cases.relay.from_staff(uow, person, said, now)
             return [self._help(t)]
         argument = (incoming.argument or "").strip()
+        capacity = number(argument)
         match incoming.name:
+            case "":  # a slash without a command word after it
+                return [
+                    Reply(
+                        t.gettext(
+                            "Write a command straight after the slash, in Latin letters, "
+                            "for example /help."
+                        )
+                    )
+                ]
             case "name" if 0 < len(argument) <= MAX_DISPLAY_NAME:
                 await uow.people.update(person.id, display_name=argument)
                 return [Reply(t.gettext("Parents now see you as {name}.").format(name=argument))]
@@ -73,13 +83,13 @@ class VpDesk:
                 await uow.people.update(person.id, available=True)
                 await self._cases.offer_waiting(uow, now)
                 return [Reply(t.gettext("You are available again for new questions."))]
-            case "capacity" if argument.isdigit() and 1 <= int(argument) <= MAX_CAPACITY:
-                await uow.people.update(person.id, capacity=int(argument))
+            case "capacity" if capacity is not None and 1 <= capacity <= MAX_CAPACITY:
+                await uow.people.update(person.id, capacity=capacity)
                 await self._cases.offer_waiting(uow, now)
                 return [
                     Reply(
                         t.gettext("You take at most {count} open questions at a time.").format(
-                            count=argument
+                            count=capacity
                         )
                     )
                 ]
@@ -149,10 +159,15 @@ class VpDesk:
     ) -> list[Reply]:
         kind, _, rest = action.partition(":")
         parts = rest.split(":")
-        own = {c.id: c for c in await uow.cases.of_vp(person.id) if c.relaying}
+        # Keyed so that own.get(number(…)) finds nothing for data that is not a number.
+        own: dict[int | None, Case] = {
+            c.id: c for c in await uow.cases.of_vp(person.id) if c.relaying
+        }
         match kind + ":", parts:
-            case "offer:", [offer_id, answer] if offer_id.isdigit():
-                return await self._cases.answer(uow, person, int(offer_id), answer, now)
+            case "offer:", [offer_id, answer] if (
+                answer in (ACCEPT, DECLINE) and (offer := number(offer_id)) is not None
+            ):
+                return await self._cases.answer(uow, person, offer, answer, now)
             case "relay:", _:
                 cases = [c for c in await uow.cases.of_member(person.id) if c.relaying]
                 chosen = await self._cases.relay.choose(
@@ -161,22 +176,21 @@ class VpDesk:
                 if chosen is None:
                     return [Reply(t.gettext("That button no longer works."))]
                 return await self._cases.relay.staff_to(uow, person, chosen[0], chosen[1], now)
-            case "close:", [command, case_id] if case_id.isdigit() and int(case_id) in own:
-                return await self._act(uow, person, command, own[int(case_id)], now, t)
-            case "outcome:", [case_id, outcome] if case_id.isdigit() and int(case_id) in own:
-                replies = await self._cases.close(uow, person, own[int(case_id)], outcome, now)
+            case "close:", [command, case_id] if (case := own.get(number(case_id))) is not None:
+                return await self._act(uow, person, command, case, now, t)
+            case "outcome:", [case_id, outcome] if (case := own.get(number(case_id))) is not None:
+                replies = await self._cases.close(uow, person, case, outcome, now)
                 await self._cases.offer_waiting(uow, now)  # there is room again
                 return replies
             case "block:", ["0"]:
                 return [Reply(t.gettext("Nothing has changed."))]
-            case "block:", [case_id] if case_id.isdigit() and int(case_id) in own:
-                return await self._cases.block(uow, person, own[int(case_id)], now)
-            case "duo:", [case_id, person_id] if case_id.isdigit() and int(case_id) in own:
-                second = await uow.people.get(int(person_id)) if person_id.isdigit() else None
+            case "block:", [case_id] if (case := own.get(number(case_id))) is not None:
+                return await self._cases.block(uow, person, case, now)
+            case "duo:", [case_id, person_id] if (case := own.get(number(case_id))) is not None:
+                second_id = number(person_id)
+                second = await uow.people.get(second_id) if second_id is not None else None
                 if second is not None and second.active and second.id != person.id:
-                    return await self._sharing.ask_consent(
-                        uow, person, own[int(case_id)], second, now
-                    )
+                    return await self._sharing.ask_consent(uow, person, case, second, now)
         return [Reply(t.gettext("That button no longer works."))]
 
     @staticmethod
