@@ -6,6 +6,7 @@ An invalid file names each bad line; on reload the last good settings keep servi
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,10 +25,14 @@ from pydantic import (
 
 from bot.services.languages import LANGUAGES
 from flows.durations import parse_duration
+from flows.guard import Refused, read_bounded, screen
+from flows.problems import clip, summary
 
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "settings.yaml"
+MAX_PROBLEMS = 20  # listed of one file; the rest are counted
+MAX_PROBLEM_BYTES = 300  # one problem: a key or a quoted value is cut, never echoed whole
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
@@ -133,9 +138,14 @@ class CoordinatorSettings(_Strict):
 
 
 class SettingsFileError(Exception):
+    """Why a settings file was not taken: a few short problems, so a log line stays under 1 kB."""
+
     def __init__(self, path: Path, problems: list[str]) -> None:
-        super().__init__(f"{path}: " + "; ".join(problems))
-        self.problems = problems
+        shown = [clip(problem, MAX_PROBLEM_BYTES) for problem in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            shown.append(f"and {len(problems) - MAX_PROBLEMS} more problems")
+        super().__init__(f"{clip(str(path), 200)}: {summary(shown, 600)}")
+        self.problems = shown
 
 
 def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
@@ -157,12 +167,20 @@ def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
 
 def parse_settings(text: str, path: Path) -> CoordinatorSettings:
     try:
-        root = yaml.compose(text)
-        data: Any = yaml.safe_load(text)
+        screen(text)  # before anything is built: size, anchors and aliases, nesting
+    except Refused as refusal:
+        raise SettingsFileError(path, [f"refused: {refusal}"]) from None
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()  # composed once: for the data and for line numbers
+        data: Any = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "?"
-        raise SettingsFileError(path, [f"{where}: not valid YAML ({error})"]) from None
+        why = getattr(error, "problem", None) or type(error).__name__  # one line, no snippet
+        raise SettingsFileError(path, [f"{where}: not valid YAML ({why})"]) from None
+    finally:
+        loader.dispose()
     try:
         return CoordinatorSettings.model_validate(data if data is not None else {})
     except ValidationError as error:
@@ -181,30 +199,51 @@ class SettingsFile:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / SETTINGS_FILE
+        # Reloads run in a worker thread (the heartbeat) or on the loop: one at a time.
+        self._reloading = threading.Lock()
+        self._stamp = self._stat()  # before reading: an edit made meanwhile is seen next time
         self.current = self._load()
         self.problems: list[str] = []  # of the last reload; empty when it was taken
-        self._mtime = self._stat()
 
-    def _stat(self) -> float:
-        return self.path.stat().st_mtime if self.path.exists() else 0.0
+    def _stat(self) -> tuple[int, int]:
+        """When the file changed and its size, from stat alone: a huge file is never read."""
+        try:
+            info = self.path.stat()
+        except OSError:
+            return (0, 0)
+        return (info.st_mtime_ns, info.st_size)
 
     def _load(self) -> CoordinatorSettings:
         if not self.path.exists():
             raise SettingsFileError(self.path, ["file not found"])
-        return parse_settings(self.path.read_text(encoding="utf-8"), self.path)
+        try:
+            text = read_bounded(self.path)  # too large a file is refused unread
+        except Refused as refusal:
+            raise SettingsFileError(self.path, [f"refused: {refusal}"]) from None
+        except OSError as error:
+            raise SettingsFileError(self.path, [f"could not be read ({error.strerror})"]) from None
+        return parse_settings(text, self.path)
 
     def reload(self) -> list[str]:
         """Load the file again; returns the problems, if any, and keeps the old settings then."""
-        self._mtime = self._stat()
+        with self._reloading:
+            return self._reload()
+
+    def _reload(self) -> list[str]:
+        self._stamp = self._stat()
         try:
-            self.current = self._load()
+            settings = self._load()
         except SettingsFileError as error:
+            # The error's text is a summary under 1 kB: no file is ever echoed into the log.
             log.error("settings not reloaded, the last good ones stay: %s", error)
             self.problems = error.problems
             return self.problems
+        self.current = settings  # one assignment: readers see the old settings or the new
         log.info("settings reloaded from %s", self.path)
         self.problems = []
         return []
 
     def reload_if_changed(self) -> list[str]:
-        return self.reload() if self._stat() != self._mtime else []
+        """Called every second by the heartbeat, in a worker thread."""
+        with self._reloading:
+            return self._reload() if self._stat() != self._stamp else []

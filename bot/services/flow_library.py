@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -32,22 +34,32 @@ class FlowLibrary:
         self._locales = locales
         self.warnings: list[Problem] = []
         self.problems: list[Problem] = []  # errors of the last reload, which was refused
+        # Reloads run in a worker thread (the heartbeat) or on the loop: one at a time.
+        self._reloading = threading.Lock()
         self._stamp = self._files_stamp()
         self.current = self._load()  # a broken flow at start stops the bot (FlowError)
         self._versions = {self.current.version: self.current}
 
-    def _files_stamp(self) -> tuple[float, ...]:
-        """When the flow files and the catalogs last changed."""
+    def _files_stamp(self) -> tuple[tuple[str, int, int], ...]:
+        """Which flow files and catalogs there are, when they changed and how large they are:
+        from stat alone, so a huge file is never read to notice it."""
         files = [*self._folder.glob("*.yaml"), *self._locales.glob("*/LC_MESSAGES/*.po")]
-        return tuple(sorted(path.stat().st_mtime for path in files))
+        stamp = []
+        for path in files:
+            with contextlib.suppress(OSError):  # removed since the glob: the next tick sees it
+                info = path.stat()
+                stamp.append((str(path), info.st_mtime_ns, info.st_size))
+        return tuple(sorted(stamp))
 
     def reload_if_changed(self) -> list[Problem]:
-        """Called every second by the heartbeat: an edit goes live without a restart."""
-        stamp = self._files_stamp()
-        if stamp == self._stamp:
-            return []
-        self._stamp = stamp
-        return self.reload()
+        """Called every second by the heartbeat, in a worker thread: an edit goes live
+        without a restart, and parsing never blocks the event loop."""
+        with self._reloading:
+            stamp = self._files_stamp()
+            if stamp == self._stamp:
+                return []
+            self._stamp = stamp
+            return self._reload()
 
     def _load(self) -> FlowSet:
         flowset, warnings = load_flowset(self._folder, self._locales, self._languages(), self._rtl)
@@ -58,15 +70,21 @@ class FlowLibrary:
 
     def reload(self) -> list[Problem]:
         """Load the flows again; on errors the last good version keeps serving."""
+        with self._reloading:
+            return self._reload()
+
+    def _reload(self) -> list[Problem]:
         try:
             flowset = self._load()
         except FlowError as error:
+            # The error's text is a summary under 1 kB: no file is ever echoed into the log.
             log.error("flows not reloaded, the last good version keeps serving: %s", error)
             self.problems = error.problems
             return error.problems
-        self.problems = []
-        self.current = flowset
+        # Readers on the loop see the old set or the new one, each whole: one assignment each.
         self._versions[flowset.version] = flowset
+        self.current = flowset
+        self.problems = []
         log.info("flows reloaded: version %s", flowset.version)
         return []
 
