@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -39,8 +40,9 @@ class Heartbeat:
         await self._runner.tick(self._core.clock.now())
 
     async def _reload_changed_files(self) -> None:
-        self._core.coordinator.reload_if_changed()
-        self._core.flows.reload_if_changed()
+        # In a worker thread: parsing a coordinator's file never blocks the event loop.
+        await asyncio.to_thread(self._core.coordinator.reload_if_changed)
+        await asyncio.to_thread(self._core.flows.reload_if_changed)
 
     async def daily(self) -> None:
         async with self._core.database.transaction() as uow:
