@@ -1,11 +1,25 @@
-"""Logging set-up: quiet HTTP clients and no secret ever in a log line."""
+"""Logging set-up: quiet HTTP clients, no secret and nothing about a person in a log line.
+
+Our own code logs ids, counts and error classes only. The libraries (PTB, httpx, SQLAlchemy,
+aiohttp, APScheduler, asyncio) may put whatever they were handling into a line: PTB once
+logged a whole batch of updates with names and texts. So for them only the fixed part of a
+line is kept, never the values filled into it; and no traceback anywhere carries an error's
+own words (a ValueError can quote a message), only where it happened and its class.
+"""
 
 from __future__ import annotations
 
 import logging
 import sys
+import traceback
+from types import TracebackType
+
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+OUR_PACKAGES = ("bot", "handlers", "flows", "storage", "__main__")
+VALUE = "[…]"
+MAX_LINE = 1000  # characters; a longer line is cut
 
 
 class RedactSecrets(logging.Filter):
@@ -24,9 +38,78 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+def is_ours(logger_name: str) -> bool:
+    return logger_name.split(".", 1)[0] in OUR_PACKAGES
+
+
+def without_values(record: logging.LogRecord) -> str:
+    """A library's line with every value that was filled into it replaced."""
+    template = str(record.msg)
+    if not record.args:
+        return template
+    count = len(record.args) if isinstance(record.args, tuple) else 1
+    try:
+        return template % ((VALUE,) * count)
+    except (TypeError, ValueError, KeyError):
+        return template
+
+
+def plain_traceback(
+    kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+) -> str:
+    """Where it happened and the error's class, for every error in the chain; not its words."""
+    if error is None:
+        return ""
+    lines: list[str] = []
+    seen: set[int] = set()
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for index, item in enumerate(reversed(chain)):
+        if index:
+            lines.append("\nwhich led to:\n")
+        lines.append("Traceback (most recent call last):\n")
+        frames = traceback.extract_tb(item.__traceback__ if item is not error else tb)
+        lines.extend(traceback.format_list(frames))
+        lines.append(f"{type(item).__module__}.{type(item).__qualname__}\n")
+    return "".join(lines).rstrip("\n")
+
+
+class LibraryValues(logging.Filter):
+    """Keeps only the fixed part of the libraries' lines (runs before anything reads them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not is_ours(record.name):
+            record.msg, record.args = without_values(record), None
+        return True
+
+
+class PrivateFormatter(logging.Formatter):
+    """The house format; tracebacks without the errors' words; long lines cut."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        cached, record.exc_text = record.exc_text, None  # another handler's rendering
+        try:
+            line = super().format(record)
+        finally:
+            record.exc_text = cached
+        return line if len(line) <= MAX_LINE * 20 else line[: MAX_LINE * 20] + " […]"
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        line = super().formatMessage(record)
+        return line if len(line) <= MAX_LINE else line[:MAX_LINE] + " […]"
+
+    def formatException(self, ei: ExcInfo) -> str:
+        return plain_traceback(*ei)
+
+
 def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.setFormatter(PrivateFormatter(LOG_FORMAT))
+    handler.addFilter(LibraryValues())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -201,7 +201,7 @@ class UpdateProcessor:
         """
         async with self._database.transaction(lock=self.subject_of(update)) as uow:
             if await uow.updates.seen(update.update_id):
-                log.info("update %s was already processed", update.update_id)
+                log.debug("update %s was already processed", update.update_id)
                 return False
             turn = Turn(uow=uow, now=self._clock.now(), source=f"update:{update.update_id}")
             token = open_turn(turn)
