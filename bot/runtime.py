@@ -14,6 +14,7 @@ from bot.services.cases import CaseDesk, register_case_tasks
 from bot.services.clock import Clock, SystemClock
 from bot.services.conversations import Conversations
 from bot.services.coordinator_settings import SettingsFile, SettingsFileError
+from bot.services.flood import Flood, register_flood_tasks
 from bot.services.flow_library import FlowLibrary
 from bot.services.flow_tasks import register_flow_tasks
 from bot.services.languages import LANGUAGES
@@ -49,6 +50,7 @@ class Core:
     flows: FlowLibrary
     reception: Reception
     leaving: Leaving
+    flood: Flood
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -114,6 +116,8 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     )
     register_case_tasks(tasks, cases)
     register_urgent_tasks(tasks, ladder)
+    flood = Flood(vault, catalogs, cases.relay, lambda: coordinator.current.flood)
+    register_flood_tasks(tasks, flood)
     return Core(
         settings=settings,
         database=database,
@@ -134,4 +138,5 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
             ladder,
         ),
         leaving=leaving,
+        flood=flood,
     )

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, ChatMemberHandler, MessageHandler
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    MessageHandler,
+    TypeHandler,
+)
 from telegram.ext import filters as f
 
-from handlers import chats, parent
+from handlers import chats, flood, parent
+
+FLOOD_GATE = -10  # a group of its own: in one group only the first matching handler runs
 
 
 def register(application: Application) -> None:
-    """Attach every handler; order matters: non-private chats are left before anything else."""
+    """Attach every handler; order matters: non-private chats are left before anything else.
+
+    Every update passes the flood gate first, in a group before all others; beyond its
+    sender's limit it stops there."""
+    application.add_handler(TypeHandler(Update, flood.gate), group=FLOOD_GATE)
     application.add_handler(MessageHandler(~f.ChatType.PRIVATE, chats.leave_group))
     application.add_handler(ChatMemberHandler(chats.leave_group, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_handler(

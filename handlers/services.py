@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from telegram.ext import ContextTypes
 
+from bot.services.flood import Flood
 from bot.services.reception import Reception
 
 SERVICES_KEY = "services"
@@ -14,6 +15,7 @@ SERVICES_KEY = "services"
 @dataclass(frozen=True)
 class Services:
     reception: Reception
+    flood: Flood | None = None  # None: no limit (the terminal chat)
 
 
 def services_of(context: ContextTypes.DEFAULT_TYPE) -> Services:

@@ -36,6 +36,8 @@ def _item(row: OutboxMessage) -> OutboxItem:
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Whose update or task this transaction serves: every message it adds is theirs.
+        self.sender: str | None = None
 
     async def add(
         self,
@@ -53,6 +55,7 @@ class OutboxRepository:
             kind=kind,
             sealed_payload=sealed_payload,
             source=source,
+            sender=self.sender,
             status=PENDING,
             attempts=0,
             next_attempt_at=now,
@@ -70,12 +73,16 @@ class OutboxRepository:
         lease: timedelta,
         limit: int,
         recipients: set[str] | None = None,
+        busy: set[str] | None = None,
     ) -> list[OutboxItem]:
-        """Lease the oldest due message of up to `limit` recipients (of these, if given)."""
+        """Lease the oldest due message of up to `limit` recipients (of these, if given; not
+        of the `busy` ones, whose chat cannot take a message now)."""
         t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
         pending = t.status == PENDING
         if recipients is not None:
             pending = and_(pending, t.recipient.in_(recipients))
+        if busy:
+            pending = and_(pending, t.recipient.not_in(busy))
         heads = select(func.min(t.id)).where(pending).group_by(t.recipient).scalar_subquery()
         query = (
             select(OutboxMessage)
@@ -151,6 +158,15 @@ class OutboxRepository:
         )
         return affected_rows(result)
 
+    async def forget_sender(self, sender: str) -> None:
+        """After /forget: messages they caused to others stay, no longer tied to them."""
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        await self._session.execute(
+            update(OutboxMessage).where(t.sender == sender).values(sender=None)
+        )
+        if self.sender == sender:
+            self.sender = None
+
     async def purge_finished(self, before: datetime) -> int:
         t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
         result = await self._session.execute(
@@ -159,6 +175,16 @@ class OutboxRepository:
             )
         )
         return affected_rows(result)
+
+    async def unsent_of(self, sender: str) -> int:
+        """Messages caused by one person that are not sent yet (being sent included)."""
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        query = (
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(t.sender == sender, t.status == PENDING)
+        )
+        return int((await self._session.execute(query)).scalar_one())
 
     async def pending_count(self) -> int:
         t = OutboxMessage.__table__.c  # type: ignore[attr-defined]

@@ -82,16 +82,21 @@ class Relays:
         )
         return [_copy(row) for row in rows.scalars()]
 
-    async def hold(self, owner: str, case_id: int | None, sealed: str, now: datetime) -> int:
-        row = HeldMessageRow(owner=owner, case_id=case_id, sealed_payload=sealed, created_at=now)
+    async def hold(
+        self, owner: str, case_id: int | None, sealed: str, now: datetime, *, paced: bool = False
+    ) -> int:
+        row = HeldMessageRow(
+            owner=owner, case_id=case_id, sealed_payload=sealed, paced=paced, created_at=now
+        )
         self._session.add(row)
         await self._session.flush()
         assert row.id is not None
         return row.id
 
     async def held(self, held_id: int) -> Held | None:
+        """A message held until its writer chooses its case (never one held for pacing)."""
         row = await self._session.get(HeldMessageRow, held_id)
-        if row is None or row.id is None:
+        if row is None or row.id is None or row.paced:
             return None
         return Held(row.id, row.owner, row.case_id, row.sealed_payload)
 
@@ -105,6 +110,20 @@ class Relays:
             for row in rows.scalars()
             if row.id is not None
         ]
+
+    async def paced(self, owner: str) -> Held | None:
+        """The oldest message held during the owner's flood, to be relayed next."""
+        row = (
+            await self._session.execute(
+                select(HeldMessageRow)
+                .where(HELD.owner == owner, HELD.paced.is_(True))
+                .order_by(HELD.id)
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+        if row is None or row.id is None:
+            return None
+        return Held(row.id, row.owner, row.case_id, row.sealed_payload)
 
     async def release(self, held_id: int) -> bool:
         """Take a held message off hold; False when it was already gone (pressed twice)."""

@@ -156,6 +156,16 @@ class TaskRepository:
         )
         return affected_rows(result)
 
+    async def has_pending(self, kind: str, subject: str) -> bool:
+        """Is a task of this kind for this subject still to run?"""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        query = (
+            select(t.id)
+            .where(t.kind == kind, t.subject == subject, t.status.in_((PENDING, RUNNING)))
+            .limit(1)
+        )
+        return (await self._session.execute(query)).first() is not None
+
     async def counts(self) -> dict[str, int]:
         t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
         query = select(t.status, func.count()).group_by(t.status)

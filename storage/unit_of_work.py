@@ -41,4 +41,5 @@ class UnitOfWork:
         await self.relays.delete_owner(subject_hash)
         await self.tasks.delete_subject(subject_hash)
         await self.outbox.delete_recipient(subject_hash)
+        await self.outbox.forget_sender(subject_hash)  # from here on, nothing is theirs
         await self.parents.delete(parent_id)

@@ -113,6 +113,27 @@ class Retention(_Strict):
     finished_tasks: Duration = timedelta(days=30)
 
 
+class Flood(_Strict):
+    """How fast one person (parent or staff) may write: `burst` messages at once, then
+    `sustained` per `per`; beyond it one kind notice per `notice_every` and otherwise quiet."""
+
+    burst: int = Field(default=10, ge=1, le=1000)
+    sustained: int = Field(default=20, ge=1, le=10_000)
+    per: Duration = timedelta(minutes=1)
+    notice_every: Duration = timedelta(minutes=1)
+
+    @property
+    def pace(self) -> timedelta:
+        """The time between two messages at the sustained rate."""
+        return self.per / self.sustained
+
+    @model_validator(mode="after")
+    def _positive(self) -> Flood:
+        if self.per <= timedelta(0) or self.notice_every <= timedelta(0):
+            raise ValueError("per and notice_every must be longer than 0s")
+        return self
+
+
 class CoordinatorSettings(_Strict):
     version: Literal[1]
     organisation: Organisation
@@ -123,6 +144,7 @@ class CoordinatorSettings(_Strict):
     urgent: Urgent = Urgent()
     follow_ups: FollowUps = FollowUps()
     retention: Retention = Retention()
+    flood: Flood = Flood()
 
     @field_validator("languages")
     @classmethod

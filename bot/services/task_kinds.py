@@ -9,3 +9,4 @@ MEDIATE = "case.mediate"  # the parent said "not yet" and still nobody wrote
 URGENT_EVERYONE = "urgent.everyone"
 URGENT_COORDINATOR = "urgent.coordinator"
 URGENT_BREACH = "urgent.breach"
+RELAY_PACED = "relay.paced"  # a parent's message held during a flood, relayed at the pace
