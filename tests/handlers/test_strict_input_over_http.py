@@ -26,9 +26,7 @@ from tests.live import live_bot, migrated, settings_for
 SLASH_HINT = "Write a command straight after the slash, in Latin letters, for example /help."
 NO_LONGER = "That button no longer works."
 CAPACITY = "Write a number from 1 to 20, for example /capacity 3."
-VP_NUMBER = (
-    "Write the number of a vertrouwenspersoon as /vps shows it, for example /deactivate 3."
-)
+VP_NUMBER = "Write the number of a vertrouwenspersoon as /vps shows it, for example /deactivate 3."
 
 
 @pytest.fixture
