@@ -12,7 +12,7 @@ import contextlib
 import itertools
 import logging
 from collections import OrderedDict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,8 @@ class OutboxDispatcher:
         self._per_chat: OrderedDict[str, AsyncLimiter] = OrderedDict()
         self._wake = asyncio.Event()
         self._stopping = False
+        # Sent, but not yet noted in the database: outbox id → (relay id, copy id, sent at)
+        self._unrecorded: dict[int, tuple[int | None, int | None, datetime]] = {}
 
     def wake(self) -> None:
         """Something was committed to the outbox: look now rather than at the next poll."""
@@ -119,6 +121,8 @@ class OutboxDispatcher:
 
     async def drain_once(self) -> int:
         """Claim the next message of every waiting chat and send them; returns how many."""
+        for message_id in list(self._unrecorded):
+            await self._record_sent(message_id)
         now = self._clock.now()
         # A round waits for its slowest send: a chat that must wait for its own limit (a
         # flood's) is not claimed now, so it never holds up the other chats of the round.
@@ -169,11 +173,19 @@ class OutboxDispatcher:
                 await uow.outbox.mark_failed(parcel.id, self._owner, error.message)
             log.warning("outbox %s: refused by Telegram (%s)", parcel.id, error.message[:80])
             return
+        relay = int(parcel.payload["relay"]) if copy_id is not None else None
+        self._unrecorded[parcel.id] = (relay, copy_id, self._clock.now())
+        await self._record_sent(parcel.id)
+
+    async def _record_sent(self, message_id: int) -> None:
+        """Note that it was sent. While the database is away the note waits, and goes in
+        first when it is back: else the message would go again once its lease ran out."""
+        relay, copy_id, sent_at = self._unrecorded[message_id]
         async with self._database.transaction() as uow:
-            now = self._clock.now()
-            await uow.outbox.mark_sent(parcel.id, self._owner, now)
-            if copy_id is not None:
-                await uow.relays.sent(int(parcel.payload["relay"]), copy_id, now)
+            await uow.outbox.mark_sent(message_id, self._owner, sent_at)
+            if relay is not None and copy_id is not None:
+                await uow.relays.sent(relay, copy_id, sent_at)
+        del self._unrecorded[message_id]
 
     async def _send(self, parcel: Parcel) -> int | None:
         """One Bot API call; transient failures become Backoff. A relay returns its copy."""
