@@ -20,6 +20,7 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 OUR_PACKAGES = ("bot", "handlers", "flows", "storage", "__main__")
 VALUE = "[…]"
 MAX_LINE = 1000  # characters; a longer line is cut
+MAX_FRAMES = 12  # of a traceback, per error in its chain
 
 
 class RedactSecrets(logging.Filter):
@@ -73,7 +74,9 @@ def plain_traceback(
             lines.append("\nwhich led to:\n")
         lines.append("Traceback (most recent call last):\n")
         frames = traceback.extract_tb(item.__traceback__ if item is not error else tb)
-        lines.extend(traceback.format_list(frames))
+        if len(frames) > MAX_FRAMES:  # the innermost ones say where it broke
+            lines.append(f"  … {len(frames) - MAX_FRAMES} outer frames left out\n")
+        lines.extend(traceback.format_list(frames[-MAX_FRAMES:]))
         lines.append(f"{type(item).__module__}.{type(item).__qualname__}\n")
     return "".join(lines).rstrip("\n")
 
