@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -85,8 +87,12 @@ class FlowVersions:
         return found.first() is not None
 
     async def remember(self, version: str, snapshot: str, now: datetime) -> None:
-        self._session.add(FlowVersionRow(version=version, snapshot=snapshot, created_at=now))
-        await self._session.flush()
+        """Store a version once; parents starting at once may all store it (one waits)."""
+        table = FlowVersionRow.__table__  # type: ignore[attr-defined]
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table).values(version=version, snapshot=snapshot, created_at=now)
+        await self._session.execute(statement.on_conflict_do_nothing(index_elements=["version"]))
 
 
 async def erase_parent_rows(session: AsyncSession, parent_id: int) -> None:
