@@ -21,7 +21,7 @@ from bot.settings import Settings, load_settings
 from storage import Database, DatabaseUnavailable
 
 
-async def run(settings: Settings) -> None:
+async def run(settings: Settings, *, take_over: bool = False) -> None:
     """Go live: polling without WEBHOOK_URL, the webhook server with it."""
     # Imported here: the terminal chat and the other commands need no Telegram stack.
     from bot.polling import Poller
@@ -37,7 +37,7 @@ async def run(settings: Settings) -> None:
             if settings.webhook_url:
                 await asyncio.Event().wait()
             else:
-                await Poller(telegram).run()
+                await Poller(telegram, take_over=take_over).run()
     finally:
         if telegram is not None:
             await telegram.stop()
@@ -208,7 +208,14 @@ def settings_check(folder: str | None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="run the Telegram bot (polling, or webhook with WEBHOOK_URL)")
+    run_parser = commands.add_parser(
+        "run", help="run the Telegram bot (polling, or webhook with WEBHOOK_URL)"
+    )
+    run_parser.add_argument(
+        "--take-over",
+        action="store_true",
+        help="poll even though a webhook is registered for the token (removes the webhook)",
+    )
     commands.add_parser("shell", help="chat with the bot as a parent in this terminal")
     db = commands.add_parser("db", help="database commands").add_subparsers(
         dest="action", required=True
@@ -270,7 +277,7 @@ async def _main_async(command: str, settings: Settings, args: argparse.Namespace
     if command in ("vp", "coordinator"):
         await invite(settings, args)
     if command == "run":
-        await run(settings)
+        await run(settings, take_over=getattr(args, "take_over", False))
     elif command == "shell":
         await shell(settings)
     elif command == "db":

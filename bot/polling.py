@@ -12,10 +12,12 @@ import asyncio
 import logging
 from collections import defaultdict
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
 from bot.errors import StartupError
+from bot.services.polling_lease import PollingLease
 from bot.telegram import ALLOWED_UPDATES, TelegramBot
 from bot.updates import NotAnUpdate, Outcome, subject_key, update_id_of
 
@@ -53,8 +55,8 @@ class UpdateFeed:
             raise TelegramTrouble(f"getUpdates: {type(error).__name__}") from None
         if status == 409:
             raise StartupError(
-                "Another instance is already polling this bot (409 Conflict from Telegram): "
-                "stop the other one, or set WEBHOOK_URL to run several instances."
+                "Another process is polling this bot now (409 Conflict from Telegram), so this "
+                "one stops. Stop the other one first, or set WEBHOOK_URL to run several instances."
             )
         if status in (401, 404):
             raise StartupError("Telegram refused TELEGRAM_TOKEN (401 Unauthorized).")
@@ -72,10 +74,18 @@ class UpdateFeed:
 
 
 class Poller:
-    def __init__(self, telegram: TelegramBot, poll_timeout: int = POLL_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        telegram: TelegramBot,
+        poll_timeout: int = POLL_TIMEOUT_SECONDS,
+        *,
+        take_over: bool = False,
+    ) -> None:
         self._bot = telegram.application.bot
         self._processor = telegram.processor
         self._supervisor = telegram.supervisor
+        self._take_over = take_over
+        self._lease = PollingLease(telegram.core.database, telegram.owner, telegram.core.clock)
         settings = telegram.core.settings
         assert settings.telegram_token is not None
         self._feed = UpdateFeed(
@@ -85,17 +95,37 @@ class Poller:
         self._stopping = False
 
     async def run(self) -> None:
-        """Fetch and process updates until cancelled; failures back off and heal."""
-        await self._bot.delete_webhook(drop_pending_updates=False)
-        log.info("polling for updates")
+        """Fetch and process updates until cancelled; failures back off and heal.
+
+        Never takes over silently: not from a poller on the same database (the lease), nor
+        from a webhook (only with take_over), nor from another poller (409 stops this one)."""
+        await self._lease.take()
         try:
+            await self._take_over_webhook()
+            log.info("polling for updates")
             await self._supervisor.keep_running(
                 POLLING_LOOP, self.poll_once, lambda: self._stopping, fatal=(StartupError,)
             )
         finally:
             await self._feed.close()
+            await self._lease.release()
+
+    async def _take_over_webhook(self) -> None:
+        webhook = (await self._bot.get_webhook_info()).url
+        if not webhook:
+            return
+        where = urlsplit(webhook).netloc or "elsewhere"
+        if not self._take_over:
+            raise StartupError(
+                f"A webhook is registered for this bot (at {where}): another deployment receives "
+                "its updates. To poll here instead, run `python -m bot run --take-over` "
+                "(it removes that webhook)."
+            )
+        log.warning("taking over: the webhook at %s is removed", where)
+        await self._bot.delete_webhook(drop_pending_updates=False)
 
     async def poll_once(self) -> None:
+        await self._lease.renew()
         updates = await self._feed.fetch(self._offset)
         if await self._process_batch(updates):
             return

@@ -23,6 +23,8 @@ from bot.errors import StartupError
 
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# An IPv4 or IPv6 address, or a host name: what the web server listens on.
+HOST_PATTERN = re.compile(r"^[A-Za-z0-9.:-]{1,253}$")
 DEFAULT_DATABASE_URL = "sqlite:///tussenin.db"
 DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows" / "defaults"
 MIN_SECRET_KEY_LENGTH = 32
@@ -115,8 +117,17 @@ class WebhookSettings(BaseSettings):
 class ServerSettings(BaseSettings):
     model_config = _config("")
 
+    host: str = "127.0.0.1"
     port: int = 8080
     timezone: str = "Europe/Amsterdam"
+
+    @field_validator("host")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        value = value.strip()
+        if not HOST_PATTERN.match(value):
+            raise ValueError("must be an address to listen on, such as 127.0.0.1 or 0.0.0.0")
+        return value
 
     @field_validator("port")
     @classmethod
@@ -212,6 +223,7 @@ class Settings:
     webhook_secret: SecretStr
     port: int
     timezone: ZoneInfo
+    host: str = "127.0.0.1"
     flows_dir: Path = DEFAULT_FLOWS_DIR
     send_rate_per_second: float = 30.0
     instance_count: int = 1
@@ -238,6 +250,7 @@ ENV_NAMES = {
     ("SecuritySettings", "secret_key"): "SECRET_KEY",
     ("WebhookSettings", "url"): "WEBHOOK_URL",
     ("WebhookSettings", "secret"): "WEBHOOK_SECRET",
+    ("ServerSettings", "host"): "HOST",
     ("ServerSettings", "port"): "PORT",
     ("ServerSettings", "timezone"): "TIMEZONE",
     ("FlowsSettings", "dir"): "FLOWS_DIR",
@@ -356,6 +369,7 @@ def load_settings() -> Settings:
         secret_key=secret_key,
         webhook_url=webhook.url,
         webhook_secret=webhook.secret or _derived_webhook_secret(secret_key),
+        host=server.host,
         port=server.port,
         timezone=ZoneInfo(server.timezone),
         flows_dir=flows.dir,

@@ -84,11 +84,11 @@ async def web_server(telegram: TelegramBot, host: str = "0.0.0.0") -> AsyncItera
     await runner.setup()
     try:
         try:
-            await web.TCPSite(runner, host, settings.port).start()
+            await web.TCPSite(runner, settings.host, settings.port).start()
         except OSError as error:
             raise StartupError(
-                f"Cannot listen on port {settings.port} ({error.strerror}): "
-                "set PORT to a free port."
+                f"Cannot listen on {settings.host} port {settings.port} ({error.strerror}): "
+                "set PORT to a free port and HOST to an address of this machine."
             ) from None
         if settings.webhook_url:
             await telegram.application.bot.set_webhook(
@@ -96,9 +96,9 @@ async def web_server(telegram: TelegramBot, host: str = "0.0.0.0") -> AsyncItera
                 secret_token=settings.webhook_secret.get_secret_value(),
                 allowed_updates=ALLOWED_UPDATES,
             )
-            log.info("serving the webhook on port %s", settings.port)
+            log.info("serving the webhook on %s port %s", settings.host, settings.port)
         else:
-            log.info("serving /healthz and /readyz on port %s", settings.port)
+            log.info("serving /healthz and /readyz on %s port %s", settings.host, settings.port)
         yield
     finally:
         await runner.cleanup()

@@ -25,6 +25,7 @@ SETTING_NAMES = (
     "SECRET_KEY",
     "WEBHOOK_URL",
     "WEBHOOK_SECRET",
+    "HOST",
     "PORT",
     "TIMEZONE",
     "FLOWS_DIR",

@@ -73,7 +73,7 @@ async def live_bot(settings: Settings) -> AsyncIterator[TelegramBot]:
     telegram = TelegramBot(core)
     await telegram.start()
     try:
-        async with web_server(telegram, host="127.0.0.1"):
+        async with web_server(telegram):
             if settings.webhook_url:
                 serving = asyncio.create_task(asyncio.Event().wait())
             else:

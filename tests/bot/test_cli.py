@@ -153,7 +153,7 @@ async def test_a_second_poller_is_told_clearly(api: FakeBotApi, tmp_path: Path) 
     assert loser.stderr is not None
     stderr = (await loser.stderr.read()).decode()
     assert loser.returncode == 2
-    assert "Another instance is already polling this bot (409 Conflict" in stderr
+    assert "Another process is polling this bot now (409 Conflict" in stderr
     assert "Traceback" not in stderr
     for process in (first, second):
         if process.returncode is None:
