@@ -4,19 +4,15 @@ language, ask a question in their own words, pass it on with consent."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from tests.botapi import FakeUser
+from tests.botapi.people import buttons
 
 STEPS = 8
 
 
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b for row in rows for b in row]
-
-
 async def press_index(parent: FakeUser, index: int) -> None:
+    """Press a button of the latest message that has buttons, by its place."""
     latest = next(m for m in reversed(parent.received) if buttons(m))
     await parent.press(buttons(latest)[index]["callback_data"])
 

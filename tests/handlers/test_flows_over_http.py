@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, select
@@ -15,8 +14,10 @@ from bot.catalog_checks import in_script
 from bot.i18n import RLM
 from bot.services.privacy import IdentityVault
 from storage import Database
-from tests.botapi import FakeBotApi, FakeUser
+from tests.botapi import FakeBotApi
+from tests.botapi.people import buttons
 from tests.conftest import TEST_SECRET_KEY
+from tests.journeys import press_index
 from tests.live import live_bot, migrated, settings_for
 
 VAULT = IdentityVault(TEST_SECRET_KEY)
@@ -26,16 +27,6 @@ VAULT = IdentityVault(TEST_SECRET_KEY)
 async def api() -> AsyncIterator[FakeBotApi]:
     async with FakeBotApi() as server:
         yield server
-
-
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b for row in rows for b in row]
-
-
-async def press_index(parent: FakeUser, index: int) -> None:
-    latest = next(m for m in reversed(parent.received) if buttons(m))
-    await parent.press(buttons(latest)[index]["callback_data"])
 
 
 def arabic(text: str) -> bool:
