@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 
 from bot.errors import StartupError
-from bot.i18n import LOCALES_DIR, compile_catalogs, extract_template, update_catalogs
+from bot.i18n import (
+    LOCALES_DIR,
+    compile_catalogs,
+    extract_template,
+    update_catalogs,
+    writing_catalogs,
+)
 from bot.logs import configure_logging
 from bot.runtime import open_core, open_database
 from bot.services.clock import SystemClock
@@ -94,10 +100,16 @@ def flows_reload() -> int:
 
     Running bots notice the changed files within a second; a version with errors is refused
     and the last good one keeps serving."""
-    extract_template()
-    update_catalogs(list(LANGUAGES))
+    i18n_update()
     compile_catalogs()
     return flows_check(None)
+
+
+def i18n_update() -> None:
+    """Extract every text of the code and the flows, and merge it into every catalog."""
+    with writing_catalogs():
+        extract_template()
+        update_catalogs(list(LANGUAGES))
 
 
 def i18n_status() -> int:
@@ -291,8 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.action == "compile":
                 i18n_compile()
             elif args.action == "update":
-                extract_template()
-                update_catalogs(list(LANGUAGES))
+                i18n_update()
             elif args.action == "status":
                 return i18n_status()
             elif args.action == "check":

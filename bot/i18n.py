@@ -1,8 +1,15 @@
-"""Gettext catalogs from locales/: compiled with Babel, loaded per language, checked at start."""
+"""Gettext catalogs from locales/: compiled with Babel, loaded per language, compiled at start
+when missing or stale. locales/ is a package of its own, so the catalogs ship in the wheel."""
 
 from __future__ import annotations
 
+import contextlib
 import gettext
+import io
+import os
+import struct
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,16 +34,78 @@ def _paths(locales_dir: Path, code: str) -> tuple[Path, Path]:
     return folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
 
 
+def _compiled(po_path: Path) -> bytes:
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=po_path.parent.parent.name)
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
+def _write_replacing(path: Path, data: bytes) -> None:
+    """Write beside, then rename: an instance starting meanwhile never reads half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+@contextlib.contextmanager
+def writing_catalogs(locales_dir: Path = LOCALES_DIR) -> Iterator[None]:
+    """A catalog folder that cannot be written is one line, not a traceback."""
+    try:
+        yield
+    except OSError as error:
+        raise StartupError(
+            f"Cannot write the catalogs in {locales_dir} ({error.strerror or error}): "
+            "run this as a user who may write there."
+        ) from None
+
+
 def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> list[str]:
     """Compile every .po under locales/ to .mo; returns the language codes compiled."""
     compiled = []
-    for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
-        with po_path.open("rb") as handle:
-            catalog = read_po(handle, locale=po_path.parent.parent.name)
-        with po_path.with_suffix(".mo").open("wb") as handle:
-            write_mo(handle, catalog, use_fuzzy=False)
-        compiled.append(po_path.parent.parent.name)
+    with writing_catalogs(locales_dir):
+        for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            _write_replacing(po_path.with_suffix(".mo"), _compiled(po_path))
+            compiled.append(po_path.parent.parent.name)
     return compiled
+
+
+def _messages(mo: bytes) -> dict[object, str] | None:
+    """What a compiled catalog says, without its header (which names the Babel version)."""
+    try:
+        translations = gettext.GNUTranslations(io.BytesIO(mo))
+    except (OSError, struct.error):
+        return None  # not a compiled catalog (cut short, or empty)
+    catalog = translations._catalog  # type: ignore[attr-defined]
+    return {key: text for key, text in catalog.items() if key != ""}
+
+
+def ensure_compiled(code: str, po_path: Path, mo_path: Path) -> None:
+    """Compile a catalog that is missing or older than its .po, where the folder allows it.
+
+    An installer may write the .mo a moment before its .po: a read-only catalog whose messages
+    are those of its .po is up to date, whatever the times say."""
+    if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+        return
+    data = _compiled(po_path)
+    try:
+        _write_replacing(mo_path, data)
+    except OSError as error:
+        if mo_path.exists() and _messages(mo_path.read_bytes()) == _messages(data) is not None:
+            return
+        state = "out of date" if mo_path.exists() else "not compiled"
+        raise StartupError(
+            f"The catalog for '{code}' is {state} and {mo_path.parent} cannot be written "
+            f"({error.strerror or error}): run `python -m bot i18n compile` as a user who "
+            "may write there."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -53,7 +122,8 @@ class Translator:
 
 
 class Catalogs:
-    """Loaded catalogs for the enabled languages; a missing or stale one stops start-up."""
+    """Loaded catalogs for the enabled languages, compiled first when missing or stale; one
+    that is missing, or cannot be compiled, stops start-up."""
 
     def __init__(self, languages: list[str], locales_dir: Path = LOCALES_DIR) -> None:
         self.languages = list(languages)
@@ -62,11 +132,7 @@ class Catalogs:
             po_path, mo_path = _paths(locales_dir, code)
             if not po_path.exists():
                 raise StartupError(f"No catalog for language '{code}': add {po_path}.")
-            if not mo_path.exists() or mo_path.stat().st_mtime < po_path.stat().st_mtime:
-                raise StartupError(
-                    f"The catalog for '{code}' is not compiled or out of date: "
-                    "run `python -m bot i18n compile`."
-                )
+            ensure_compiled(code, po_path, mo_path)
             with mo_path.open("rb") as handle:
                 loaded[code] = gettext.GNUTranslations(handle)
         fallback = loaded[FALLBACK_LANGUAGE]
@@ -103,9 +169,11 @@ PLURAL_FORMS = {
 
 
 def extract_template(
-    config: Path = ROOT / "babel.cfg", source: Path = ROOT, template: Path = TEMPLATE
+    config: Path = LOCALES_DIR / "babel.cfg", source: Path = ROOT, template: Path = TEMPLATE
 ) -> None:
-    """Every gettext string of the code and every flow text, into messages.pot."""
+    """Every gettext string of the code and every flow text, into messages.pot.
+
+    `source` is the folder that holds the packages: the repo, or site-packages when installed."""
     from babel.messages.frontend import CommandLineInterface
 
     arguments = ["-F", str(config), "-k", "N_", "-k", "NP_:1c,2", "--no-location"]

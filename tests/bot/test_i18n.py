@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-import subprocess
-import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.errors import StartupError
-from bot.i18n import LOCALES_DIR, Catalogs, compile_catalogs, directed
+from bot.i18n import LOCALES_DIR, Catalogs, compile_catalogs, directed, extract_template
 from bot.services.languages import LANGUAGES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,45 +32,67 @@ def test_every_string_is_translated_and_not_fuzzy(code: str) -> None:
 
 
 def test_template_matches_the_source(tmp_path: Path) -> None:
-    """Every gettext string in the code is in messages.pot and every catalog (run extract)."""
+    """Every gettext string in the code is in messages.pot and every catalog (i18n update)."""
     fresh = tmp_path / "messages.pot"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "babel.messages.frontend",
-            "extract",
-            "-F",
-            "babel.cfg",
-            "-k",
-            "N_",
-            "-k",
-            "NP_:1c,2",
-            "--no-location",
-            "--sort-output",
-            "-o",
-            str(fresh),
-            ".",
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
+    extract_template(template=fresh)
     with fresh.open("rb") as handle:
         source_ids = {m.id for m in read_po(handle) if m.id}
     with (LOCALES_DIR / "messages.pot").open("rb") as handle:
-        assert {m.id for m in read_po(handle) if m.id} == source_ids, "run pybabel extract"
+        template_ids = {m.id for m in read_po(handle) if m.id}
+    assert template_ids == source_ids, "run python -m bot i18n update"
     for code in LANGUAGES:
-        assert {m.id for m in _catalog(code) if m.id} == source_ids, f"run pybabel update ({code})"
+        assert {m.id for m in _catalog(code) if m.id} == source_ids, f"i18n update ({code})"
 
 
-def test_a_missing_compiled_catalog_stops_start_up(tmp_path: Path) -> None:
-    shutil.copytree(LOCALES_DIR, tmp_path / "locales")
-    (tmp_path / "locales" / "ar" / "LC_MESSAGES" / "messages.mo").unlink()
-    with pytest.raises(StartupError, match="'ar' is not compiled"):
-        Catalogs(list(LANGUAGES), tmp_path / "locales")
-    compile_catalogs(tmp_path / "locales")
-    assert Catalogs(list(LANGUAGES), tmp_path / "locales").translator("ar").rtl
+def _copy_of_the_catalogs(tmp_path: Path) -> Path:
+    locales = tmp_path / "locales"
+    shutil.copytree(LOCALES_DIR, locales, ignore=shutil.ignore_patterns("*.mo"))
+    return locales
+
+
+def test_a_missing_or_stale_catalog_is_compiled_at_start(tmp_path: Path) -> None:
+    locales = _copy_of_the_catalogs(tmp_path)
+    assert Catalogs(list(LANGUAGES), locales).translator("pl").gettext("Accept") == "Przyjmij"
+    mo = locales / "ar" / "LC_MESSAGES" / "messages.mo"
+    po = mo.with_suffix(".po")
+    po.write_text(
+        po.read_text(encoding="utf-8").replace('msgstr "قبول"', 'msgstr "موافقة"'), encoding="utf-8"
+    )
+    os.utime(mo, (mo.stat().st_atime, po.stat().st_mtime - 10))
+    assert Catalogs(list(LANGUAGES), locales).translator("ar").gettext("Accept") == "موافقة"
+    assert mo.stat().st_mtime >= po.stat().st_mtime
+
+
+def test_a_catalog_that_cannot_be_compiled_stops_start_up_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    locales = _copy_of_the_catalogs(tmp_path)
+    compile_catalogs(locales)
+    mo = locales / "pl" / "LC_MESSAGES" / "messages.mo"
+    stale = mo.with_suffix(".po").stat().st_mtime - 10
+    os.utime(mo, (stale, stale))
+
+    def read_only(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    # Tests run as root, who may write anywhere: the folder is made read-only this way.
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    # A .mo that an installer wrote a moment before its .po says what the .po says: it loads.
+    assert Catalogs(list(LANGUAGES), locales).translator("pl").gettext("Accept") == "Przyjmij"
+    mo.write_bytes(b"")  # a .mo that does not match its .po
+    os.utime(mo, (stale, stale))
+    with pytest.raises(StartupError) as stopped:
+        Catalogs(list(LANGUAGES), locales)
+    assert "\n" not in str(stopped.value)
+    assert str(stopped.value).startswith("The catalog for 'pl' is out of date and ")
+    assert "cannot be written (Permission denied): run `python -m bot i18n compile`" in str(
+        stopped.value
+    )
+    mo.unlink()
+    with pytest.raises(StartupError, match=r"'pl' is not compiled and .* cannot be written"):
+        Catalogs(list(LANGUAGES), locales)
+    with pytest.raises(StartupError, match=r"^Cannot write the catalogs in .*Permission denied"):
+        compile_catalogs(locales)
 
 
 def test_arabic_lines_are_marked_right_to_left() -> None:
