@@ -1,4 +1,4 @@
-"""The command line: run, shell, db, i18n, flows, settings."""
+"""The command line: run, shell, db, backup, restore, i18n, flows, settings."""
 
 from __future__ import annotations
 
@@ -229,6 +229,12 @@ def _parser() -> argparse.ArgumentParser:
         help="poll even though a webhook is registered for the token (removes the webhook)",
     )
     commands.add_parser("shell", help="chat with the bot as a parent in this terminal")
+    commands.add_parser(
+        "backup", help="write a consistent copy of the database to FILE (never SECRET_KEY)"
+    ).add_argument("file", help="the backup file to write (replaced when complete)")
+    commands.add_parser(
+        "restore", help="load a backup into an empty database, and check its SECRET_KEY"
+    ).add_argument("file", help="a file written by `python -m bot backup`")
     db = commands.add_parser("db", help="database commands").add_subparsers(
         dest="action", required=True
     )
@@ -294,6 +300,11 @@ async def _main_async(command: str, settings: Settings, args: argparse.Namespace
         await shell(settings)
     elif command == "db":
         await db_upgrade(settings)
+    elif command in ("backup", "restore"):
+        from bot.backups import backup_database, restore_database
+
+        chosen = backup_database if command == "backup" else restore_database
+        await chosen(settings, Path(args.file))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,12 +20,12 @@ from bot.services.flow_tasks import register_flow_tasks
 from bot.services.languages import LANGUAGES
 from bot.services.leaving import Leaving
 from bot.services.maintenance import register_maintenance
-from bot.services.privacy import IdentityVault
+from bot.services.privacy import AnotherSecretKey, IdentityVault, claim_database
 from bot.services.reception import Reception
 from bot.services.scheduling import TaskRegistry
 from bot.services.staff import Staff
 from bot.services.urgent import UrgentLadder, register_urgent_tasks
-from bot.settings import Settings
+from bot.settings import Settings, sqlite_path
 from flows.problems import FlowError
 from storage import Database, DatabaseUnavailable
 from storage.migrations import is_current
@@ -75,6 +75,7 @@ async def open_database(settings: Settings) -> Database:
                 )
         else:
             await database.upgrade()
+        await check_secret_key(settings, database)
     except DatabaseUnavailable as error:
         await database.dispose()
         raise StartupError(f"{error}: check DATABASE_URL and that the server runs.") from None
@@ -82,6 +83,25 @@ async def open_database(settings: Settings) -> Database:
         await database.dispose()
         raise
     return database
+
+
+async def check_secret_key(settings: Settings, database: Database) -> None:
+    """A database made with another SECRET_KEY stops the start with one line."""
+    vault = IdentityVault(settings.secret_key.get_secret_value())
+    try:
+        async with database.transaction() as uow:
+            await claim_database(uow, vault, SystemClock().now())
+    except AnotherSecretKey:
+        raise StartupError(another_key(settings)) from None
+
+
+def another_key(settings: Settings) -> str:
+    where = sqlite_path(settings.database_url)
+    kept = f" (without SECRET_KEY set, the bot uses the key in {where}.secret)" if where else ""
+    return (
+        "this database was made with another SECRET_KEY: start the bot with the key it was made "
+        f"with{kept}; with any other key its parents can be neither read nor reached."
+    )
 
 
 def load_flows(settings: Settings, coordinator: SettingsFile) -> FlowLibrary:

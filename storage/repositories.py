@@ -85,6 +85,12 @@ class ParentRepository:
             await self._session.delete(row)
             await self._session.flush()
 
+    async def any_sealed_chat(self) -> str | None:
+        """One parent's sealed chat id, to tell whether the current key can open it."""
+        column = ParentRow.__table__.c.sealed_chat  # type: ignore[attr-defined]
+        found = await self._session.execute(select(column).where(column.is_not(None)).limit(1))
+        return found.scalar_one_or_none()
+
     async def _row(self, subject_hash: str) -> ParentRow | None:
         result = await self._session.execute(
             select(ParentRow).where(ParentRow.subject_hash == subject_hash)  # type: ignore[arg-type]
@@ -163,3 +169,17 @@ class BotFacts:
                 index_elements=["key"], set_={"value": value, "updated_at": now}
             )
         )
+
+    async def put_new(self, key: str, value: str, now: datetime) -> str:
+        """Insert unless the key is there; returns the value that is stored (first one wins)."""
+        table = BotFact.__table__  # type: ignore[attr-defined]
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(table).values(key=key, value=value, updated_at=now)
+        await self._session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+        found = await self._session.execute(select(table.c.value).where(table.c.key == key))
+        return str(found.scalar_one())
+
+    async def delete(self, key: str) -> None:
+        table = BotFact.__table__  # type: ignore[attr-defined]
+        await self._session.execute(table.delete().where(table.c.key == key))
