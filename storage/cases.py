@@ -275,6 +275,24 @@ class Cases:
         )
         return affected_rows(result) == 1
 
+    async def open_by_status(self) -> dict[str, int]:
+        """How many cases are open, per status (a status without cases is left out)."""
+        query = (
+            select(CASE.status, func.count())
+            .where(CASE.status.in_(OPEN_STATUSES))
+            .group_by(CASE.status)
+        )
+        return {str(s): int(n) for s, n in (await self._session.execute(query)).all()}
+
+    async def oldest_urgent_without_contact(self) -> datetime | None:
+        """When the oldest open urgent case without a VP in contact was opened: its 48-hour
+        clock runs out first."""
+        query = select(func.min(CASE.created_at)).where(
+            CASE.urgent, CASE.status.in_(OPEN_STATUSES), CASE.first_contact_at.is_(None)
+        )
+        oldest: datetime | None = (await self._session.execute(query)).scalar_one()
+        return oldest
+
     async def urgent_since(self, since: datetime) -> list[Case]:
         """Urgent cases that are open, or were opened after `since`, oldest first."""
         rows = await self._session.execute(

@@ -11,10 +11,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Case
-from storage.tables import CaseFiguresRow, SatisfactionRow
+from storage.tables import CaseFiguresRow, CaseRow, SatisfactionRow
 
 FIGURES: Table = CaseFiguresRow.__table__  # type: ignore[attr-defined]
 SATISFACTION: Table = SatisfactionRow.__table__  # type: ignore[attr-defined]
+CASES: Table = CaseRow.__table__  # type: ignore[attr-defined]
 
 
 def week_of(moment: datetime) -> str:
@@ -69,6 +70,14 @@ class Figures:
     async def satisfaction(self) -> dict[tuple[str, str, str], int]:
         rows = await self._session.execute(select(SATISFACTION))
         return {(r.week, r.language, r.answer): int(r._mapping["count"]) for r in rows}
+
+    async def breaches(self) -> int:
+        """Breaches ever recorded: on cases still kept, and in the figures of purged ones."""
+        kept = select(func.count()).select_from(CASES).where(CASES.c.breached_at.is_not(None))
+        purged = select(func.coalesce(func.sum(FIGURES.c.breaches), 0))
+        query = select(kept.scalar_subquery(), purged.scalar_subquery())
+        on_cases, in_figures = (await self._session.execute(query)).one()
+        return int(on_cases) + int(in_figures)
 
     async def _add(
         self, table: Table, key: dict[str, Any], sums: dict[str, int], maxima: dict[str, int]

@@ -191,6 +191,13 @@ class OutboxRepository:
         query = select(func.count()).select_from(OutboxMessage).where(t.status == PENDING)
         return int((await self._session.execute(query)).scalar_one())
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages wait to be sent, and when the oldest of them was written."""
+        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        query = select(func.count(), func.min(t.created_at)).where(t.status == PENDING)
+        count, oldest = (await self._session.execute(query)).one()
+        return int(count), oldest
+
     async def _finish(self, message_id: int, owner: str, **values: object) -> None:
         t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
         # Only the lease holder may finish a message: a late instance changes nothing.

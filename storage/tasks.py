@@ -171,6 +171,13 @@ class TaskRepository:
         query = select(t.status, func.count()).group_by(t.status)
         return {status: int(n) for status, n in (await self._session.execute(query)).all()}
 
+    async def oldest_due(self, now: datetime) -> datetime | None:
+        """When the longest-waiting task that is due now and not claimed was due."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        query = select(func.min(t.due_at)).where(t.status == PENDING, t.due_at <= now)
+        due: datetime | None = (await self._session.execute(query)).scalar_one()
+        return due
+
     async def _by_key(self, key: str) -> int | None:
         t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
         found = await self._session.execute(select(t.id).where(t.idempotency_key == key))
