@@ -9,9 +9,11 @@ own words (a ValueError can quote a message), only where it happened and its cla
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import traceback
+from datetime import UTC, datetime
 from types import TracebackType
 
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
@@ -21,6 +23,7 @@ OUR_PACKAGES = ("bot", "handlers", "flows", "storage", "__main__")
 VALUE = "[…]"
 MAX_LINE = 1000  # characters; a longer line is cut
 MAX_FRAMES = 12  # of a traceback, per error in its chain
+LOG_FORMATS = ("text", "json")
 
 
 class RedactSecrets(logging.Filter):
@@ -109,9 +112,34 @@ class PrivateFormatter(logging.Formatter):
         return plain_traceback(*ei)
 
 
-def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (time, level, logger, message; for errors the traceback),
+    cut like the house format and with the same plain tracebacks."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": _cut(record.getMessage(), MAX_LINE),
+        }
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["traceback"] = _cut(plain_traceback(*record.exc_info), MAX_LINE * 20)
+        # Cut before encoding, so the line stays valid JSON; json.dumps escapes newlines.
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + " […]"
+
+
+def configure_logging(
+    secrets: list[str], level: int = logging.INFO, log_format: str = "text"
+) -> None:
+    """Log to stderr in the house format, or as JSON lines with LOG_FORMAT=json."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(PrivateFormatter(LOG_FORMAT))
+    json_lines = log_format == "json"
+    handler.setFormatter(JsonFormatter() if json_lines else PrivateFormatter(LOG_FORMAT))
     handler.addFilter(LibraryValues())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
