@@ -331,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
         # The terminal chat shows only warnings: its screen belongs to the conversation.
         level = logging.WARNING if command == "shell" else logging.INFO
-        configure_logging([token, settings.secret_key.get_secret_value()], level)
+        metrics = settings.metrics_token.get_secret_value() if settings.metrics_token else ""
+        secrets = [token, settings.secret_key.get_secret_value(), metrics]
+        configure_logging(secrets, level, settings.log_format)
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
             asyncio.run(_main_async(command, settings, args))
     except StartupError as error:

@@ -20,6 +20,7 @@ from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import StartupError
+from bot.logs import LOG_FORMATS
 
 TOKEN_PATTERN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 WEBHOOK_SECRET_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -28,6 +29,7 @@ HOST_PATTERN = re.compile(r"^[A-Za-z0-9.:-]{1,253}$")
 DEFAULT_DATABASE_URL = "sqlite:///tussenin.db"
 DEFAULT_FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows" / "defaults"
 MIN_SECRET_KEY_LENGTH = 32
+MIN_METRICS_TOKEN_LENGTH = 16
 
 
 def _config(prefix: str) -> SettingsConfigDict:
@@ -211,6 +213,31 @@ class RetrySettings(BaseSettings):
         return value
 
 
+class OperationsSettings(BaseSettings):
+    """What operators see: /metrics (off without a token) and the log format."""
+
+    model_config = _config("")
+
+    metrics_token: SecretStr | None = None
+    log_format: str = "text"
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < MIN_METRICS_TOKEN_LENGTH:
+            raise ValueError(f"must be at least {MIN_METRICS_TOKEN_LENGTH} characters long")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        if value.strip().lower() not in LOG_FORMATS:
+            raise ValueError("must be text or json")
+        return value.strip().lower()
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot needs at start, validated and with defaults filled in."""
@@ -233,6 +260,8 @@ class Settings:
     # Per chat: bursts of 3, then 1 message a second (Telegram's limit); not an env setting.
     chat_burst: int = 3
     chat_period_seconds: float = 3.0
+    metrics_token: SecretStr | None = None  # unset: /metrics is off
+    log_format: str = "text"
 
     @property
     def is_postgres(self) -> bool:
@@ -259,6 +288,8 @@ ENV_NAMES = {
     ("LeaseSettings", "send_lease_seconds"): "SEND_LEASE_SECONDS",
     ("LeaseSettings", "task_lease_seconds"): "TASK_LEASE_SECONDS",
     ("RetrySettings", "update_retry_seconds"): "UPDATE_RETRY_SECONDS",
+    ("OperationsSettings", "metrics_token"): "METRICS_TOKEN",
+    ("OperationsSettings", "log_format"): "LOG_FORMAT",
 }
 
 
@@ -330,6 +361,7 @@ def load_settings() -> Settings:
         SendingSettings,
         LeaseSettings,
         RetrySettings,
+        OperationsSettings,
     ):
         try:
             groups[group] = group()
@@ -345,6 +377,8 @@ def load_settings() -> Settings:
     assert isinstance(leases, LeaseSettings)
     retries = groups[RetrySettings]
     assert isinstance(retries, RetrySettings)
+    operations = groups[OperationsSettings]
+    assert isinstance(operations, OperationsSettings)
     assert isinstance(telegram, TelegramSettings) and isinstance(database, DatabaseSettings)
     assert isinstance(security, SecuritySettings) and isinstance(webhook, WebhookSettings)
     assert isinstance(server, ServerSettings)
@@ -378,4 +412,6 @@ def load_settings() -> Settings:
         send_lease_seconds=leases.send_lease_seconds,
         task_lease_seconds=leases.task_lease_seconds,
         update_retry_seconds=retries.update_retry_seconds,
+        metrics_token=operations.metrics_token,
+        log_format=operations.log_format,
     )

@@ -13,6 +13,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
 from bot.errors import StartupError
+from bot.metrics import BotMetrics
 from bot.runtime import Core, instance_name
 from bot.scheduler import Heartbeat
 from bot.services.bot_profile import remember_username
@@ -81,6 +82,7 @@ class TelegramBot:
             media_root=settings.flows_dir,
         )
         self.supervisor = Supervisor()
+        self.metrics = BotMetrics()
 
         async def apology(uow: UnitOfWork, chat_id: int, now: datetime, code: str | None) -> Any:
             return await core.reception.apologise(uow, Subject(CHANNEL, chat_id), now, code)
@@ -93,6 +95,7 @@ class TelegramBot:
             self.dispatcher.wake,
             apology=apology,
             retry_seconds=settings.update_retry_seconds,
+            metrics=self.metrics.updates,
         )
         self.runner = TaskRunner(
             core.database,

@@ -17,9 +17,11 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from prometheus_client import CollectorRegistry
 from telegram import Update
 from telegram.ext import Application
 
+from bot.metrics import UpdateMetrics
 from bot.services.clock import Clock
 from bot.services.outbox import Outbox
 from bot.services.turn import Turn, close_turn, open_turn
@@ -125,6 +127,7 @@ class UpdateProcessor:
         apology: Apology,
         retry_seconds: float = 2.0,
         monotonic: Callable[[], float] = time.monotonic,
+        metrics: UpdateMetrics | None = None,
     ) -> None:
         self._application = application
         self._database = database
@@ -134,6 +137,7 @@ class UpdateProcessor:
         self._apology = apology
         self._retry_seconds = retry_seconds
         self._monotonic = monotonic
+        self._metrics = metrics or UpdateMetrics(CollectorRegistry())
         # update_id → (failures so far, when it may be tried again)
         self._failures: OrderedDict[int, tuple[int, float]] = OrderedDict()
 
@@ -152,10 +156,13 @@ class UpdateProcessor:
         """Read and process one update's raw JSON. NotAnUpdate for JSON without an update id;
         DatabaseUnavailable when the database is away (deliver it again after its return)."""
         update_id = update_id_of(data)
+        started = time.perf_counter()
         try:
             update = Update.de_json(data, self._application.bot)
         except Exception as error:  # PTB cannot read it: another schema, or a broken one
-            return await self._set_aside(data, update_id, error, attempts=1)
+            outcome = await self._set_aside(data, update_id, error, attempts=1)
+            self._metrics.done(outcome.value, "unreadable", time.perf_counter() - started)
+            return outcome
         failures, retry_at = self._failures.get(update_id, (0, 0.0))
         if retry_at > self._monotonic():
             return Outcome.LATER
@@ -163,9 +170,14 @@ class UpdateProcessor:
             done = await self.process(update)
         except Exception as error:
             await self._database.ping()  # raises DatabaseUnavailable: not the update's fault
-            return await self._failed(data, update_id, error, failures + 1)
+            self._metrics.failed()
+            outcome = await self._failed(data, update_id, error, failures + 1)
+            self._metrics.done(outcome.value, "failing", time.perf_counter() - started)
+            return outcome
         self._failures.pop(update_id, None)
-        return Outcome.PROCESSED if done else Outcome.DUPLICATE
+        outcome = Outcome.PROCESSED if done else Outcome.DUPLICATE
+        self._metrics.done(outcome.value, "", time.perf_counter() - started)
+        return outcome
 
     def next_retry_in(self) -> float | None:
         """Seconds until the soonest failed update may be tried again, if any waits."""

@@ -1,4 +1,5 @@
-"""The aiohttp server, in polling and webhook mode: /healthz, /readyz and the webhook."""
+"""The aiohttp server, in polling and webhook mode: /healthz, /readyz, /metrics and the
+webhook."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.errors import StartupError
+from bot.metrics import CONTENT_TYPE
 from bot.telegram import ALLOWED_UPDATES, TelegramBot
 from bot.updates import NotAnUpdate, Outcome
 from storage import DatabaseUnavailable
@@ -65,6 +67,22 @@ async def _readyz(request: web.Request) -> web.Response:
     return web.json_response(report, status=200 if ready else 503)
 
 
+async def _metrics(request: web.Request) -> web.Response:
+    """The Prometheus text format, for a caller with METRICS_TOKEN as its bearer token."""
+    telegram = request.app[TELEGRAM_KEY]
+    token = telegram.core.settings.metrics_token
+    assert token is not None  # the route exists only with a token
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        return web.Response(status=401, text="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    core = telegram.core
+    body = await telegram.metrics.exposition(
+        core.database, core.clock.now(), core.coordinator.current.urgent.breach_after
+    )
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
 def build_web_app(telegram: TelegramBot) -> web.Application:
     app = web.Application()
     app[TELEGRAM_KEY] = telegram
@@ -72,6 +90,8 @@ def build_web_app(telegram: TelegramBot) -> web.Application:
         app.router.add_post(telegram.core.settings.webhook_path, _webhook)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
+    if telegram.core.settings.metrics_token is not None:  # off (404) without a token
+        app.router.add_get("/metrics", _metrics)
     return app
 
 

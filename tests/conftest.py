@@ -34,6 +34,8 @@ SETTING_NAMES = (
     "SEND_LEASE_SECONDS",
     "TASK_LEASE_SECONDS",
     "UPDATE_RETRY_SECONDS",
+    "METRICS_TOKEN",
+    "LOG_FORMAT",
 )
 TEST_SECRET_KEY = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 
