@@ -1,6 +1,6 @@
 """A Babel extractor for flow files: every text with a context naming flow, node and field.
 
-Registered as the entry point `tussenin_flows` (see pyproject.toml and babel.cfg).
+Registered as the entry point `tussenin_flows` (see pyproject.toml and locales/babel.cfg).
 """
 
 from __future__ import annotations
