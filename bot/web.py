@@ -96,9 +96,9 @@ def build_web_app(telegram: TelegramBot) -> web.Application:
 
 
 @contextlib.asynccontextmanager
-async def web_server(telegram: TelegramBot, host: str = "0.0.0.0") -> AsyncIterator[None]:
-    """Serve on PORT while the block runs; in webhook mode, register the webhook. The webhook
-    stays registered at the end, so Telegram queues updates meanwhile."""
+async def web_server(telegram: TelegramBot) -> AsyncIterator[None]:
+    """Serve on HOST:PORT while the block runs; in webhook mode, register the webhook. The
+    webhook stays registered at the end, so Telegram queues updates meanwhile."""
     settings = telegram.core.settings
     runner = web.AppRunner(build_web_app(telegram), access_log=None)
     await runner.setup()
