@@ -98,7 +98,8 @@ def ensure_compiled(code: str, po_path: Path, mo_path: Path) -> None:
     try:
         _write_replacing(mo_path, data)
     except OSError as error:
-        if mo_path.exists() and _messages(mo_path.read_bytes()) == _messages(data) is not None:
+        current = _messages(mo_path.read_bytes()) if mo_path.exists() else None
+        if current is not None and current == _messages(data):
             return
         state = "out of date" if mo_path.exists() else "not compiled"
         raise StartupError(
