@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import logging
 import os
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
+from bot.logs import LibraryValues
 from bot.polling import Poller
 from bot.runtime import open_core
 from bot.settings import DEFAULT_FLOWS_DIR, Settings
@@ -74,10 +77,12 @@ async def live_bot(settings: Settings) -> AsyncIterator[TelegramBot]:
     await telegram.start()
     try:
         async with web_server(telegram):
-            if settings.webhook_url:
-                serving = asyncio.create_task(asyncio.Event().wait())
-            else:
-                serving = asyncio.create_task(Poller(telegram, poll_timeout=1).run())
+            # The webhook needs nothing more than the server; polling runs its loop.
+            serving = asyncio.create_task(
+                asyncio.Event().wait()
+                if settings.webhook_url
+                else Poller(telegram, poll_timeout=1).run()
+            )
             try:
                 yield telegram
             finally:
@@ -87,6 +92,26 @@ async def live_bot(settings: Settings) -> AsyncIterator[TelegramBot]:
     finally:
         await telegram.stop()
         await core.close()
+
+
+@contextlib.contextmanager
+def captured_log(formatter: logging.Formatter) -> Iterator[io.StringIO]:
+    """Everything the bot logs at DEBUG, through `formatter` and the bot's own filters (the
+    local Bot API's lines are Telegram's side, not the bot's log, and are left out)."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    handler.addFilter(LibraryValues())
+    handler.addFilter(lambda record: not record.name.startswith("tests."))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
 
 
 def bot_env(**settings: str) -> dict[str, str]:

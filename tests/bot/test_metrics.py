@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import io
 import json
-import logging
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -24,13 +23,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
 from bot.errors import StartupError
-from bot.logs import JsonFormatter, LibraryValues
+from bot.logs import JsonFormatter
 from bot.settings import DEFAULT_FLOWS_DIR, Settings, load_settings
 from bot.telegram import TelegramBot
 from storage.cases import OPEN_STATUSES
 from tests.botapi import FakeBotApi, FakeUser
 from tests.journeys import ask_a_question, press_index
-from tests.live import eventually, live_bot, migrated, settings_for
+from tests.live import captured_log, eventually, live_bot, migrated, settings_for
 
 TOKEN = "metrics-token-0123456789abcdef"
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -64,20 +63,8 @@ async def api() -> AsyncIterator[FakeBotApi]:
 @pytest.fixture
 def json_log() -> Iterator[io.StringIO]:
     """Everything logged at DEBUG, as LOG_FORMAT=json writes it."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(LibraryValues())
-    handler.addFilter(lambda record: not record.name.startswith("tests."))  # the fake API's
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with captured_log(JsonFormatter()) as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def short_urgent_timings(folder: Path) -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,10 +13,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.logs import LOG_FORMAT, LibraryValues, PrivateFormatter
+from bot.logs import LOG_FORMAT, PrivateFormatter
 from bot.telegram import TelegramBot
 from tests.botapi import FakeBotApi, FakeUser
-from tests.live import WEBHOOK_SECRET, eventually, live_bot, migrated, settings_for
+from tests.live import WEBHOOK_SECRET, captured_log, eventually, live_bot, migrated, settings_for
 
 SORRY = "Sorry, something went wrong"
 HELP = "What you can do here"
@@ -33,21 +32,8 @@ async def api() -> AsyncIterator[FakeBotApi]:
 @pytest.fixture
 def bot_log() -> Iterator[io.StringIO]:
     """Everything logged, at DEBUG, through the bot's own formatter and filters."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(PrivateFormatter(LOG_FORMAT))
-    handler.addFilter(LibraryValues())
-    # The local Bot API logs what Telegram would see; it is not the bot's log.
-    handler.addFilter(lambda record: not record.name.startswith("tests."))
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with captured_log(PrivateFormatter(LOG_FORMAT)) as stream:
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def person(api: FakeBotApi, user_id: int, name: str, language: str = "en") -> FakeUser:
@@ -136,7 +122,8 @@ async def test_a_poison_update_through_the_webhook(
         for _ in range(2):  # Telegram may deliver it again: set aside once
             async with http.post(url, json=poison, headers=HEADERS) as response:
                 assert response.status == 200
-        for body in ([1, 2], {"message": {}}, {"update_id": "1"}):
+        not_updates: list[object] = [[1, 2], {"message": {}}, {"update_id": "1"}]
+        for body in not_updates:
             async with http.post(url, json=body, headers=HEADERS) as response:
                 assert response.status == 400
         async with http.post(url, data=b"\xff{", headers=HEADERS) as response:
