@@ -30,10 +30,11 @@ async def restore_database(settings: Settings, file: Path) -> None:
         raise StartupError(f"not restored: {error}.") from None
     database = Database(settings.database_url)
     try:
-        await check_secret_key(settings, database)
         async with database.transaction() as uow:
-            # The poller that ran when the backup was made does not run on this database.
+            # The poller that ran when the backup was made does not run on this database
+            # (dropped first: with the right key given later, it must start).
             await uow.bot_facts.delete(POLLING_LEASE)
+        await check_secret_key(settings, database)
     except DatabaseUnavailable as error:
         raise StartupError(f"restored {file}, but it cannot be checked: {error}.") from None
     except StartupError as error:
