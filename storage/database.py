@@ -19,6 +19,8 @@ from storage import migrations
 from storage.unit_of_work import UnitOfWork
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POSTGRES_POOL_SIZE = 20  # as many as before with overflow; more would only queue in the server
+SQLITE_POOL_SIZE = 5  # one writer at a time anyway (BEGIN IMMEDIATE): the rest wait in the pool
 
 
 class DatabaseUnavailable(Exception):
@@ -46,9 +48,15 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
+        # A fixed set of connections, kept open: an overflow connection was opened and closed
+        # again for nearly every transaction under load. No pre-ping (BEGIN, a query and a
+        # ROLLBACK per checkout): a connection that died is invalidated by its error, and the
+        # update is tried again.
         options: dict[str, Any] = {"echo": echo}
         if self.dialect == "postgresql":
-            options |= {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+            options |= {"pool_size": POSTGRES_POOL_SIZE, "max_overflow": 0}
+        elif make_url(url).database not in (None, "", ":memory:"):  # in memory: one connection
+            options |= {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}
         # Error messages must never carry the values of a statement (ids, texts).
         options["hide_parameters"] = True
         self.engine: AsyncEngine = create_async_engine(url, **options)
