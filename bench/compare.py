@@ -50,6 +50,8 @@ GROUPS = ("echo", "ptb", *BACKENDS, "defaults", "tasks")
 LIFTED = ("--chat-burst", "100000", "--chat-period", "1", "--send-rate", "100000")
 FLUSH_PARENTS = 10  # the saving peer handles one update at a time: more only queue
 FLUSH_SECONDS = 10.0  # and at 100,000 stored each save takes a second or more
+# The walk's 8 updates took 16 messages and 6 callback answers when issue 12 was written.
+TODAYS_CALLS = 22 / 8
 DEFAULTS_PARENTS = 30  # at 30 messages/s and 1/s per chat, more would take minutes
 
 
@@ -396,7 +398,11 @@ def done_when(
     for key in BACKENDS:
         calls = [row["calls_per_update"] for (k, _), row in medians.items() if k == key]
         if calls:
-            check(f"{key}: Bot API calls per update ≤ 2.7", f"{max(calls):.2f}", max(calls) <= 2.7)
+            check(
+                f"{key}: Bot API calls per update ≤ today's {TODAYS_CALLS} (the issue's 2.7)",
+                f"{max(calls):.2f}",
+                max(calls) <= TODAYS_CALLS,
+            )
         for stored, floor in ((10_000, 30), (100_000, 100)):
             found = ratio(key, "ptb-flush", stored)
             if found is not None:

@@ -23,6 +23,7 @@ from telegram.ext import (  # noqa: E402
     CommandHandler,
     ContextTypes,
     ConversationHandler,
+    ExtBot,
     MessageHandler,
     PicklePersistence,
     filters,
@@ -140,6 +141,14 @@ MENU_KEYS = keyboard("menu", ("ask", "services"))
 async def seed_pickle(path: str, stored: int, first_user: int) -> None:
     """`stored` finished intakes in PTB's own format, written by PTB's PicklePersistence."""
     persistence: PicklePersistence = PicklePersistence(path, on_flush=True)  # type: ignore[type-arg]
+    # Without a bot, PTB's pickler takes every None for "the bot" (its placeholder).
+    persistence.set_bot(ExtBot(TOKEN))
+    # Read first, as the Application does: this creates the empty stores the file holds.
+    await persistence.get_user_data()
+    await persistence.get_chat_data()
+    await persistence.get_bot_data()
+    await persistence.get_callback_data()
+    await persistence.get_conversations(CONVERSATION)
     for user in range(first_user, first_user + stored):
         await persistence.update_user_data(user, dict(FINISHED_USER_DATA, consent="consent:yes"))
         await persistence.update_conversation(CONVERSATION, (user, user), None)
