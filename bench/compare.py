@@ -131,18 +131,20 @@ def peers(options: Options, api: FastBotApi, pickles: dict[int, Path]) -> list[C
     if "ptb" in options.only:
         for stored, pickle in pickles.items():
             for flush in (False, True):
+                working = pickle.with_name(f"{pickle.stem}-{'flush' if flush else 'default'}.pkl")
                 found.append(
                     Contender(
                         "ptb-flush" if flush else "ptb-default",
                         "PTB ConversationHandler + PicklePersistence, "
                         + ("saved before each reply" if flush else "PTB's defaults (every 60 s)"),
                         stored,
-                        ("bench.peers", "intake", api.base_url, str(pickle))
+                        ("bench.peers", "intake", api.base_url, str(working))
                         + (("--flush",) if flush else ()),
                         INTAKE,
                         min(options.parents, FLUSH_PARENTS) if flush else options.parents,
                         options.lone_walks if not flush or stored == 0 else 1,
                         seconds=FLUSH_SECONDS if flush else None,
+                        fresh_copy=(pickle, working),
                     )
                 )
     return found

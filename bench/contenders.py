@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -38,6 +39,7 @@ class Contender:
     lone_walks: int
     env: tuple[tuple[str, str], ...] = ()
     seconds: float | None = None  # a shorter load than the others' (a slow peer)
+    fresh_copy: tuple[Path, Path] | None = None  # (seed, working file): copied before each run
 
 
 @dataclass
@@ -162,6 +164,12 @@ async def measure(
 ) -> Measured:
     """Start it, let its parents walk at once, then one alone; stop it."""
     api.reset()
+    if contender.fresh_copy is not None:  # every run starts from the same stored users
+        seed, working = contender.fresh_copy
+        if seed.exists():
+            shutil.copyfile(seed, working)
+        else:  # nobody stored: PTB wrote no file
+            working.unlink(missing_ok=True)
     env = child_env(dict(contender.env))
     child = await Child.spawn(contender.args, env, folder / f"{contender.key}.log")
     try:
