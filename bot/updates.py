@@ -212,10 +212,11 @@ class UpdateProcessor:
         Its effects, its outgoing messages and its update_id commit together.
         """
         async with self._database.transaction(lock=self.subject_of(update)) as uow:
-            if await uow.updates.seen(update.update_id):
+            now = self._clock.now()
+            if not await uow.updates.note(update.update_id, now):
                 log.debug("update %s was already processed", update.update_id)
                 return False
-            turn = Turn(uow=uow, now=self._clock.now(), source=f"update:{update.update_id}")
+            turn = Turn(uow=uow, now=now, source=f"update:{update.update_id}")
             token = open_turn(turn)
             try:
                 await self._application.process_update(update)
@@ -224,7 +225,6 @@ class UpdateProcessor:
             if turn.error is not None:
                 raise UpdateFailed(f"update {update.update_id} failed") from turn.error
             await self._outbox.stage(uow, turn)
-            await uow.updates.record(update.update_id, turn.now)
         self._committed()
         return True
 

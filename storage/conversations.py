@@ -23,53 +23,57 @@ from storage.tables import (
     RelayRow,
 )
 
+CONVERSATION = ConversationRow.__table__  # type: ignore[attr-defined]
+CONVERSATION_COLUMNS = (
+    CONVERSATION.c.parent_id,
+    CONVERSATION.c.version,
+    CONVERSATION.c.flow,
+    CONVERSATION.c.node,
+    CONVERSATION.c.step,
+    CONVERSATION.c.sealed_results,
+    CONVERSATION.c.finished,
+)
+
 
 class ConversationRepository:
+    """Core statements: a conversation is read and written on nearly every update."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def get(self, parent_id: int) -> ConversationRecord | None:
-        row = await self._session.get(ConversationRow, parent_id)
-        if row is None:
-            return None
-        return ConversationRecord(
-            parent_id=row.parent_id,
-            version=row.version,
-            flow=row.flow,
-            node=row.node,
-            step=row.step,
-            sealed_results=row.sealed_results,
-            finished=row.finished,
+        found = await self._session.execute(
+            select(*CONVERSATION_COLUMNS).where(CONVERSATION.c.parent_id == parent_id)
         )
+        row = found.mappings().first()
+        return ConversationRecord(**row) if row is not None else None
 
     async def purge_idle(self, cutoff: datetime) -> int:
         """Conversations nobody touched since `cutoff`, with messages held as long."""
-        t = ConversationRow.__table__  # type: ignore[attr-defined]
+        t = CONVERSATION
         result = await self._session.execute(delete(t).where(t.c.updated_at < cutoff))
         held = HeldMessageRow.__table__  # type: ignore[attr-defined]
         await self._session.execute(delete(held).where(held.c.created_at < cutoff))
         return int(getattr(result, "rowcount", 0))
 
     async def save(self, record: ConversationRecord, now: datetime) -> None:
-        row = await self._session.get(ConversationRow, record.parent_id)
-        if row is None:
-            row = ConversationRow(
-                parent_id=record.parent_id,
-                updated_at=now,
-                version="",
-                flow="",
-                node="",
-                sealed_results="",
-            )
-            self._session.add(row)
-        row.version, row.flow, row.node = record.version, record.flow, record.node
-        row.step, row.sealed_results, row.finished = (
-            record.step,
-            record.sealed_results,
-            record.finished,
+        """Insert or update in one statement (one conversation per parent)."""
+        values = {
+            "version": record.version,
+            "flow": record.flow,
+            "node": record.node,
+            "step": record.step,
+            "sealed_results": record.sealed_results,
+            "finished": record.finished,
+            "updated_at": now,
+        }
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        await self._session.execute(
+            insert(CONVERSATION)
+            .values(parent_id=record.parent_id, **values)
+            .on_conflict_do_update(index_elements=["parent_id"], set_=values)
         )
-        row.updated_at = now
-        await self._session.flush()
 
 
 class FlowVersions:

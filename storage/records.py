@@ -18,6 +18,17 @@ class Parent:
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """A message to write to the outbox: to whom (keyed hash, sealed chat), what kind, and
+    its sealed content."""
+
+    recipient: str
+    sealed_chat: str
+    kind: str
+    sealed_payload: str | None
+
+
+@dataclass(frozen=True)
 class OutboxItem:
     id: int
     recipient: str

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, RowMapping, Table, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,89 +15,102 @@ from storage.records import Parent
 from storage.results import affected_rows
 from storage.tables import BotFact, ParentRow, ProcessedUpdate, SetAsideUpdate
 
+PARENT = ParentRow.__table__  # type: ignore[attr-defined]
+UPDATES = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+PARENT_COLUMNS = (
+    PARENT.c.id,
+    PARENT.c.channel,
+    PARENT.c.subject_hash,
+    PARENT.c.sealed_chat,
+    PARENT.c.language,
+    PARENT.c.stopped_at,
+    PARENT.c.created_at,
+)
 
-def _parent(row: ParentRow) -> Parent:
-    assert row.id is not None
-    return Parent(
-        id=row.id,
-        channel=row.channel,
-        subject_hash=row.subject_hash,
-        sealed_chat=row.sealed_chat,
-        language=row.language,
-        stopped_at=row.stopped_at,
-        created_at=row.created_at,
-    )
+
+def _insert(session: AsyncSession) -> Callable[[Table], Any]:
+    """The dialect's INSERT, for ON CONFLICT."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+
+
+def _parent(row: RowMapping) -> Parent:
+    return Parent(**row)
 
 
 class ParentRepository:
+    """Core statements: a parent is read on every update."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def find(self, subject_hash: str) -> Parent | None:
-        row = await self._row(subject_hash)
-        return _parent(row) if row else None
+        return await self._one(PARENT.c.subject_hash == subject_hash)
 
     async def get_or_create(
         self, channel: str, subject_hash: str, sealed_chat: str | None, now: datetime
     ) -> Parent:
-        row = await self._row(subject_hash)
-        if row is None:
-            row = ParentRow(
-                channel=channel,
-                subject_hash=subject_hash,
-                sealed_chat=sealed_chat,
-                created_at=now,
-                updated_at=now,
-            )
-            self._session.add(row)
-            await self._session.flush()
-        return _parent(row)
+        found = await self.find(subject_hash)
+        if found is not None:
+            return found
+        values = {
+            "channel": channel,
+            "subject_hash": subject_hash,
+            "sealed_chat": sealed_chat,
+            "created_at": now,
+            "updated_at": now,
+        }
+        added = await self._session.execute(insert(PARENT).values(values).returning(PARENT.c.id))
+        return Parent(
+            id=int(added.scalar_one()),
+            channel=channel,
+            subject_hash=subject_hash,
+            sealed_chat=sealed_chat,
+            language=None,
+            stopped_at=None,
+            created_at=now,
+        )
 
     async def set_language(self, parent_id: int, language: str, now: datetime) -> None:
-        row = await self._session.get(ParentRow, parent_id)
-        if row is None:
+        changed = await self._session.execute(
+            update(PARENT).where(PARENT.c.id == parent_id).values(language=language, updated_at=now)
+        )
+        if affected_rows(changed) == 0:
             raise LookupError(f"parent {parent_id} does not exist")
-        row.language = language
-        row.updated_at = now
-        await self._session.flush()
 
     async def mark_stopped(self, subject_hash: str, now: datetime) -> bool:
         """The parent stopped or blocked the bot; False if no such parent."""
         result = await self._session.execute(
-            update(ParentRow)
-            .where(ParentRow.subject_hash == subject_hash)  # type: ignore[arg-type]
+            update(PARENT)
+            .where(PARENT.c.subject_hash == subject_hash)
             .values(stopped_at=now, updated_at=now)
         )
         return affected_rows(result) > 0
 
     async def get(self, parent_id: int) -> Parent | None:
-        row = await self._session.get(ParentRow, parent_id)
-        return _parent(row) if row else None
+        return await self._one(PARENT.c.id == parent_id)
 
     async def resume(self, parent_id: int, now: datetime) -> None:
         """The parent wrote again after stopping."""
-        row = await self._session.get(ParentRow, parent_id)
-        if row is not None and row.stopped_at is not None:
-            row.stopped_at, row.updated_at = None, now
-            await self._session.flush()
+        await self._session.execute(
+            update(PARENT)
+            .where(PARENT.c.id == parent_id, PARENT.c.stopped_at.is_not(None))
+            .values(stopped_at=None, updated_at=now)
+        )
 
     async def delete(self, parent_id: int) -> None:
-        row = await self._session.get(ParentRow, parent_id)
-        if row is not None:
-            await self._session.delete(row)
-            await self._session.flush()
+        await self._session.execute(delete(PARENT).where(PARENT.c.id == parent_id))
 
     async def any_sealed_chat(self) -> str | None:
         """One parent's sealed chat id, to tell whether the current key can open it."""
-        column = ParentRow.__table__.c.sealed_chat  # type: ignore[attr-defined]
+        column = PARENT.c.sealed_chat
         found = await self._session.execute(select(column).where(column.is_not(None)).limit(1))
         return found.scalar_one_or_none()
 
-    async def _row(self, subject_hash: str) -> ParentRow | None:
-        result = await self._session.execute(
-            select(ParentRow).where(ParentRow.subject_hash == subject_hash)  # type: ignore[arg-type]
-        )
-        return result.scalar_one_or_none()
+    async def _one(self, condition: ColumnElement[bool]) -> Parent | None:
+        found = await self._session.execute(select(*PARENT_COLUMNS).where(condition))
+        row = found.mappings().first()
+        return _parent(row) if row is not None else None
 
 
 class UpdateLog:
@@ -110,6 +125,17 @@ class UpdateLog:
     async def record(self, update_id: int, now: datetime) -> None:
         self._session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
         await self._session.flush()
+
+    async def note(self, update_id: int, now: datetime) -> bool:
+        """Record the update at the start of its transaction, in one statement; False when
+        it was committed before (a redelivery). A rollback takes the note back too."""
+        statement = (
+            _insert(self._session)(UPDATES)
+            .values(update_id=update_id, processed_at=now)
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(UPDATES.c.update_id)
+        )
+        return (await self._session.execute(statement)).first() is not None
 
     async def set_aside(
         self, update_id: int, kind: str, error: str, attempts: int, now: datetime
@@ -161,9 +187,7 @@ class BotFacts:
     async def put(self, key: str, value: str, now: datetime) -> None:
         """Insert or update; two instances starting at once may both insert (one waits)."""
         table = BotFact.__table__  # type: ignore[attr-defined]
-        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(table).values(key=key, value=value, updated_at=now)
+        statement = _insert(self._session)(table).values(key=key, value=value, updated_at=now)
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=["key"], set_={"value": value, "updated_at": now}
@@ -173,9 +197,7 @@ class BotFacts:
     async def put_new(self, key: str, value: str, now: datetime) -> str:
         """Insert unless the key is there; returns the value that is stored (first one wins)."""
         table = BotFact.__table__  # type: ignore[attr-defined]
-        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(table).values(key=key, value=value, updated_at=now)
+        statement = _insert(self._session)(table).values(key=key, value=value, updated_at=now)
         await self._session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
         found = await self._session.execute(select(table.c.value).where(table.c.key == key))
         return str(found.scalar_one())

@@ -81,7 +81,10 @@ class Flood:
             return await self._turned_away(uow, sender, said, now, language_hint)
         unsent = await uow.outbox.unsent_of(sender)
         parent = await self._writing_to_a_vp(uow, sender, said)
-        waiting = unsent >= ADMIT_BELOW or await uow.relays.paced(sender) is not None
+        # Held messages matter only to a message for the VP: asked only then.
+        waiting = unsent >= ADMIT_BELOW or (
+            parent is not None and await uow.relays.paced(sender) is not None
+        )
         if parent is not None and said is not None and waiting:
             await self._hold(uow, parent, said, now)
         elif unsent >= ADMIT_BELOW and self._flooding(sender, now):

@@ -12,7 +12,7 @@ from bot.services.privacy import IdentityVault
 from bot.services.turn import Envelope, Turn
 from flows.outputs import Choice, Reply
 from storage import UnitOfWork
-from storage.records import OutboxItem
+from storage.records import OutboxItem, Outgoing
 
 
 def payload_of(envelope: Envelope) -> dict[str, Any]:
@@ -67,16 +67,18 @@ class Outbox:
         forgotten = {
             e.chat_id for e in turn.outbox if e.reply is not None and e.reply.leave_no_trace
         }
-        for envelope in turn.outbox:
-            unlinked = envelope.chat_id in forgotten
-            await uow.outbox.add(
-                recipient=secrets.token_hex(32) if unlinked else self.recipient(envelope.chat_id),
+        messages = [
+            Outgoing(
+                recipient=secrets.token_hex(32)
+                if envelope.chat_id in forgotten
+                else self.recipient(envelope.chat_id),
                 sealed_chat=self._vault.seal(envelope.chat_id),
                 kind=envelope.kind,
                 sealed_payload=self._vault.seal(json.dumps(payload_of(envelope))),
-                source=turn.source,
-                now=turn.now,
             )
+            for envelope in turn.outbox
+        ]
+        await uow.outbox.add_all(messages, source=turn.source, now=turn.now)
 
     def open(self, item: OutboxItem) -> Parcel:
         payload = json.loads(self._vault.open(item.sealed_payload)) if item.sealed_payload else {}
