@@ -121,8 +121,7 @@ class OutboxDispatcher:
 
     async def drain_once(self) -> int:
         """Claim the next message of every waiting chat and send them; returns how many."""
-        for message_id in list(self._unrecorded):
-            await self._record_sent(message_id)
+        await self._record_sent()
         now = self._clock.now()
         # A round waits for its slowest send: a chat that must wait for its own limit (a
         # flood's) is not claimed now, so it never holds up the other chats of the round.
@@ -130,6 +129,7 @@ class OutboxDispatcher:
         async with self._database.transaction() as uow:
             items = await uow.outbox.claim(now, self._owner, self._lease, BATCH, busy=busy)
         await asyncio.gather(*(self._deliver(self._outbox.open(item)) for item in items))
+        await self._record_sent()  # the round's receipts in one transaction
         return len(items)
 
     def _busy_chats(self) -> set[str]:
@@ -175,17 +175,21 @@ class OutboxDispatcher:
             return
         relay = int(parcel.payload["relay"]) if copy_id is not None else None
         self._unrecorded[parcel.id] = (relay, copy_id, self._clock.now())
-        await self._record_sent(parcel.id)
 
-    async def _record_sent(self, message_id: int) -> None:
-        """Note that it was sent. While the database is away the note waits, and goes in
-        first when it is back: else the message would go again once its lease ran out."""
-        relay, copy_id, sent_at = self._unrecorded[message_id]
+    async def _record_sent(self) -> None:
+        """Note what was sent. While the database is away the notes wait, and go in first
+        when it is back: else a message would go again once its lease ran out."""
+        if not self._unrecorded:
+            return
+        noted = dict(self._unrecorded)
         async with self._database.transaction() as uow:
-            await uow.outbox.mark_sent(message_id, self._owner, sent_at)
-            if relay is not None and copy_id is not None:
-                await uow.relays.sent(relay, copy_id, sent_at)
-        del self._unrecorded[message_id]
+            sent = [(message_id, sent_at) for message_id, (_, _, sent_at) in noted.items()]
+            await uow.outbox.mark_sent_all(sent, self._owner)
+            for relay, copy_id, sent_at in noted.values():
+                if relay is not None and copy_id is not None:
+                    await uow.relays.sent(relay, copy_id, sent_at)
+        for message_id in noted:
+            del self._unrecorded[message_id]
 
     async def _send(self, parcel: Parcel) -> int | None:
         """One Bot API call; transient failures become Backoff. A relay returns its copy."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import OutboxItem, Outgoing
@@ -116,6 +116,25 @@ class OutboxRepository:
         await self._finish(
             message_id, owner, status=SENT, sent_at=now, sealed_payload=None, sealed_chat=""
         )
+
+    async def mark_sent_all(self, sent: Sequence[tuple[int, datetime]], owner: str) -> None:
+        """Several receipts (message id, sent at) in one round trip; see mark_sent."""
+        if not sent:
+            return
+        t = OUTBOX.c
+        statement = (
+            update(OUTBOX)
+            .where(t.id == bindparam("message_id"), t.lease_owner == owner, t.status == PENDING)
+            .values(
+                status=SENT,
+                sent_at=bindparam("at"),
+                sealed_payload=None,
+                sealed_chat="",
+                lease_until=None,
+                lease_owner=None,
+            )
+        )
+        await self._session.execute(statement, [{"message_id": i, "at": at} for i, at in sent])
 
     async def retry_at(self, message_id: int, owner: str, due: datetime, error: str) -> None:
         await self._finish(
