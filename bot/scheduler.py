@@ -27,17 +27,38 @@ class Heartbeat:
         self._core = core
         self._runner = runner
         self._supervisor = supervisor
+        self._drain: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def tick(self) -> None:
-        """Due tasks; a failing tick (the database is away) backs off, never stops the job."""
-        await self._supervisor.guarded(TASKS_LOOP, self._run_due_tasks)
+        """Start draining the due tasks, unless a drain is under way: then it just goes on.
+
+        The drain runs beside the scheduler's job, so the job never overlaps itself and no
+        tick is skipped; a failing drain (the database is away) backs off, never stops."""
+        if not self._stopping and (self._drain is None or self._drain.done()):
+            self._drain = asyncio.create_task(
+                self._supervisor.guarded(TASKS_LOOP, self._run_due_tasks)
+            )
+
+    async def drained(self) -> None:
+        """Wait for the drain under way, if any."""
+        if self._drain is not None:
+            await asyncio.shield(self._drain)
+
+    async def stop(self) -> None:
+        """No new drain; one under way ends after its current batch."""
+        self._stopping = True
+        await self.drained()
 
     async def watch(self) -> None:
         """The coordinator's files: an edit goes live without a restart."""
         await self._supervisor.guarded(WATCH_LOOP, self._reload_changed_files)
 
     async def _run_due_tasks(self) -> None:
-        await self._runner.tick(self._core.clock.now())
+        # While tasks are due the next batch is claimed at once, not a tick later (each
+        # batch awaits the database, so updates and sends run in between).
+        while not self._stopping and await self._runner.tick(self._core.clock.now()) > 0:
+            pass
 
     async def _reload_changed_files(self) -> None:
         # In a worker thread: parsing a coordinator's file never blocks the event loop.

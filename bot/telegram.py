@@ -141,6 +141,8 @@ class TelegramBot:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.heartbeat.stop(), STOP_GRACE_SECONDS)
         self.dispatcher.stop()
         for task in self._background:
             # Let a send under way finish and be recorded, so it is not sent twice.

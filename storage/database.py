@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import hashlib
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,37 @@ class Database:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(lock)}
                 )
             yield UnitOfWork(session)
+
+    @contextlib.asynccontextmanager
+    async def transaction_holding(
+        self, keys: Iterable[str]
+    ) -> AsyncIterator[tuple[UnitOfWork, set[str]]]:
+        """One transaction with the locks of those `keys` that are free now (a batch of
+        tasks): a busy key is left out, never waited for, so a batch never deadlocks with
+        an update. Yields the unit of work and the keys it holds."""
+        async with contextlib.AsyncExitStack() as stack:
+            held: set[str] = set()
+            for key in sorted(set(keys)):
+                local = self._local_lock(key)
+                if not local.locked():
+                    await stack.enter_async_context(local)  # free: acquired without waiting
+                    held.add(key)
+            session = await stack.enter_async_context(self._sessions())
+            await stack.enter_async_context(session.begin())
+            if held and self.dialect == "postgresql":
+                by_key: dict[int, list[str]] = {}
+                for key in held:
+                    by_key.setdefault(advisory_key(key), []).append(key)
+                got = await session.execute(
+                    text(
+                        "SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k "
+                        "WHERE pg_try_advisory_xact_lock(k)"
+                    ),
+                    {"keys": sorted(by_key)},
+                )
+                free = {int(k) for k in got.scalars()}
+                held = {key for number in free for key in by_key[number]}
+            yield UnitOfWork(session), held
 
     def _local_lock(self, key: str) -> asyncio.Lock:
         found = self._local_locks.get(key)

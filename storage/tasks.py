@@ -10,7 +10,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,18 +20,6 @@ from storage.tables import ScheduledTask
 
 PENDING, RUNNING, DONE, FAILED, CANCELLED = "pending", "running", "done", "failed", "cancelled"
 ERROR_LENGTH = 300
-
-
-def _task(row: ScheduledTask) -> Task:
-    assert row.id is not None
-    return Task(
-        id=row.id,
-        kind=row.kind,
-        due_at=row.due_at,
-        subject=row.subject,
-        payload=row.payload,
-        attempts=row.attempts,
-    )
 
 
 class TaskRepository:
@@ -76,24 +64,54 @@ class TaskRepository:
         return row.id
 
     async def claim(self, now: datetime, owner: str, lease: timedelta, limit: int) -> list[Task]:
-        """Lease due tasks, and running ones whose lease expired (their instance died)."""
+        """Lease due tasks, and running ones whose lease expired (their instance died), in
+        due order."""
         t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
-        query = (
-            select(ScheduledTask)
-            .where(
-                t.due_at <= now,
-                or_(t.status == PENDING, and_(t.status == RUNNING, t.lease_until < now)),
-            )
-            .order_by(t.due_at, t.id)
+        columns = (t.id, t.kind, t.due_at, t.subject, t.payload, t.attempts)
+        # Two queries, each an ordered range of ix_task_due (status, due_at): an OR of the
+        # two would sort every due task at each claim. By due time only, not id, for the
+        # same reason (tasks due at the same instant come in the index's order).
+        pending = (
+            select(*columns)
+            .where(t.status == PENDING, t.due_at <= now)
+            .order_by(t.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        rows = list((await self._session.execute(query)).scalars())
-        for row in rows:
-            row.status, row.lease_until, row.lease_owner = RUNNING, now + lease, owner
-            row.attempts += 1
-        await self._session.flush()
-        return [_task(row) for row in rows]
+        expired = (
+            select(*columns)
+            .where(t.status == RUNNING, t.due_at <= now, t.lease_until < now)
+            .order_by(t.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        found = [*(await self._session.execute(pending)), *(await self._session.execute(expired))]
+        rows = sorted(found, key=lambda row: (row.due_at, row.id))[:limit]
+        if not rows:
+            return []
+        # One statement for the whole batch: the rows are locked (or, on SQLite, the
+        # database is) since the select, so no other instance can lease them in between.
+        await self._session.execute(
+            update(ScheduledTask)
+            .where(t.id.in_([row.id for row in rows]))
+            .values(
+                status=RUNNING,
+                lease_until=now + lease,
+                lease_owner=owner,
+                attempts=t.attempts + 1,
+            )
+        )
+        return [
+            Task(
+                id=row.id,
+                kind=row.kind,
+                due_at=row.due_at,
+                subject=row.subject,
+                payload=row.payload,
+                attempts=row.attempts + 1,
+            )
+            for row in rows
+        ]
 
     async def hold(self, task_id: int, owner: str) -> bool:
         """Lock our claimed task for this transaction; False if it is no longer ours."""
@@ -105,8 +123,31 @@ class TaskRepository:
         )
         return (await self._session.execute(query)).first() is not None
 
+    async def hold_many(self, task_ids: list[int], owner: str) -> set[int]:
+        """Lock those of our claimed tasks that are still ours, for this transaction."""
+        if not task_ids:
+            return set()
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        query = (
+            select(t.id)
+            .where(t.id.in_(task_ids), t.status == RUNNING, t.lease_owner == owner)
+            .with_for_update()
+        )
+        return {int(found) for found in (await self._session.execute(query)).scalars()}
+
     async def finish(self, task_id: int, owner: str, now: datetime) -> None:
         await self._set(task_id, owner, status=DONE, finished_at=now, lease_until=None)
+
+    async def finish_many(self, task_ids: list[int], owner: str, now: datetime) -> None:
+        """Finish tasks held in this transaction, in one statement."""
+        if not task_ids:
+            return
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        await self._session.execute(
+            update(ScheduledTask)
+            .where(t.id.in_(task_ids), t.lease_owner == owner, t.status == RUNNING)
+            .values(status=DONE, finished_at=now, lease_until=None)
+        )
 
     async def retry(self, task_id: int, owner: str, due: datetime, error: str) -> None:
         await self._set(

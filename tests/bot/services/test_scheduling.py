@@ -107,6 +107,58 @@ async def test_a_killed_instances_task_runs_after_its_lease(database: Database) 
     assert await effects_per_task(database) == {f"task:{task_id}": 1}
 
 
+async def test_a_batch_leaves_a_busy_subject_to_run_alone_after_it(database: Database) -> None:
+    """A subject whose update holds its lock is not waited for by the batch: the others
+    commit at once, and its task runs on its own when the update is done."""
+    clock, calls = ManualClock(), list[int]()
+    async with database.transaction() as uow:
+        free = [
+            await uow.tasks.schedule("test.say", clock.now(), clock.now(), subject=f"s{n}")
+            for n in range(3)
+        ]
+        busy = await uow.tasks.schedule("test.say", clock.now(), clock.now(), subject="busy")
+    locked, release = asyncio.Event(), asyncio.Event()
+
+    async def an_update_of_busy() -> None:
+        async with database.transaction(lock="busy"):
+            locked.set()
+            await release.wait()
+
+    update = asyncio.create_task(an_update_of_busy())
+    await locked.wait()
+    tick = asyncio.create_task(runner(database, counting_registry(calls)).tick(clock.now()))
+    for _ in range(200):
+        if len(calls) == 3:
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(calls) == free and not tick.done()  # the batch ran; `busy` waits its turn
+    release.set()
+    assert await tick == 4 and calls[-1] == busy
+    await update
+    assert await effects_per_task(database) == {f"task:{n}": 1 for n in [*free, busy]}
+
+
+async def test_a_failing_task_in_a_batch_leaves_the_others_done_once(database: Database) -> None:
+    clock, calls = ManualClock(), list[int]()
+    say = counting_registry(calls).get("test.say")
+    assert say is not None
+
+    async def flaky(turn: Turn, task: Task) -> None:
+        turn.send(1, [Reply("never committed")])
+        raise RuntimeError("boom")
+
+    registry = TaskRegistry()
+    registry.register("test.say", say.run)
+    registry.register("test.flaky", flaky)
+    async with database.transaction() as uow:
+        kinds = ["test.say", "test.flaky", "test.say", "test.flaky", "test.say"]
+        ids = [await uow.tasks.schedule(kind, clock.now(), clock.now()) for kind in kinds]
+    assert await runner(database, registry).tick(clock.now()) == 5
+    async with database.transaction() as uow:
+        assert await uow.tasks.counts() == {"done": 3, "pending": 2}  # the two set to retry
+    assert await effects_per_task(database) == {f"task:{ids[n]}": 1 for n in (0, 2, 4)}
+
+
 async def test_registry_refuses_a_kind_twice() -> None:
     registry = counting_registry()
     try:
@@ -172,6 +224,31 @@ async def test_ten_thousand_tasks_three_instances_postgres_run_once(
     figures(
         f"tasks (PostgreSQL): 10000 due tasks, 3 instances → 10000 run exactly once "
         f"(shares {shares}), 0 twice, 0 lost, in {elapsed:.1f} s"
+    )
+
+
+async def test_a_hundred_thousand_tasks_postgres_one_instance_then_three(
+    postgres_url: str, figures: Callable[[str], None]
+) -> None:
+    """The drain rate of one instance is reported, not asserted; exactly once is."""
+    db = Database(postgres_url)
+    await db.upgrade()
+    await db.dispose()
+    elapsed, _ = await _drain_with_instances(postgres_url, 100_000, 1)
+    figures(
+        f"tasks (PostgreSQL): 100000 due tasks, 1 instance → run exactly once in "
+        f"{elapsed:.1f} s, {100_000 / elapsed:.0f} tasks/s"
+    )
+    db = Database(postgres_url)
+    async with db.engine.begin() as connection:
+        await connection.execute(ScheduledTask.__table__.delete())  # type: ignore[attr-defined]
+        await connection.execute(OutboxMessage.__table__.delete())  # type: ignore[attr-defined]
+    await db.dispose()
+    elapsed, shares = await _drain_with_instances(postgres_url, 100_000, 3)
+    assert all(share > 0 for share in shares)
+    figures(
+        f"tasks (PostgreSQL): 100000 due tasks, 3 instances → run exactly once "
+        f"(shares {shares}) in {elapsed:.1f} s, {100_000 / elapsed:.0f} tasks/s"
     )
 
 
