@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.sql.expression import false
 from sqlmodel import Field, SQLModel
 
@@ -84,6 +84,14 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_recipient", "recipient", "id"),
+        # The claim reads only unsent messages, per chat in order: never the receipts.
+        Index(
+            "ix_outbox_pending",
+            "recipient",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
         Index("ix_outbox_sender", "sender", "status"),
     )
 
@@ -163,6 +171,8 @@ class CaseRow(SQLModel, table=True):
     waiting → offered → accepted → in_contact → closed, or withdrawn."""
 
     __tablename__ = "cases"
+    # Open cases by state and VP (a VP's load, the board) without reading the closed ones.
+    __table_args__ = (Index("ix_case_status", "status", "vp_id"),)
 
     id: int | None = Field(default=None, sa_column=_id())
     alias: str = Field(max_length=8, unique=True)
