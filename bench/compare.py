@@ -81,6 +81,7 @@ class Report:
     done_when: list[dict[str, Any]] = field(default_factory=list)
     lost: int = 0
     duplicates: int = 0
+    failures: list[str] = field(default_factory=list)
     runs: int = 0
     seconds: float = 0.0
 
@@ -234,6 +235,26 @@ async def drain_tasks(
     }
 
 
+async def attempt(
+    report: Report,
+    api: FastBotApi,
+    contender: Contender,
+    folder: Path,
+    seconds: float,
+    timeout: float,
+) -> Measured | None:
+    """Measure one run; a run that fails is reported and the others go on."""
+    url = dict(contender.env).get("DATABASE_URL")
+    try:
+        if url is not None:  # a migration may have landed in the tree since the last run
+            await seeding.migrated(url)
+        return await measure(api, contender, folder, seconds=seconds, timeout=timeout)
+    except Exception as error:
+        report.failures.append(f"{contender.key} at {contender.stored:,}: {error}"[:500])
+        log(report.failures[-1])
+        return None
+
+
 def schedule(options: Options, contenders: list[Contender], rep: int) -> list[Contender]:
     """Each repetition in another order, so no contender always follows the same one."""
     shift = (rep * len(contenders)) // max(options.reps, 1)
@@ -265,9 +286,11 @@ async def benchmark(options: Options) -> Report:
             results: dict[tuple[str, int], list[Measured]] = {}
             for rep in range(options.reps):
                 for contender in schedule(options, contenders, rep):
-                    measured = await measure(
-                        api, contender, folder, seconds=options.seconds, timeout=options.timeout
+                    measured = await attempt(
+                        report, api, contender, folder, options.seconds, options.timeout
                     )
+                    if measured is None:
+                        continue
                     results.setdefault((contender.key, contender.stored), []).append(measured)
                     log(
                         f"rep {rep + 1}/{options.reps} {contender.key} {contender.stored:,}: "
@@ -282,15 +305,22 @@ async def benchmark(options: Options) -> Report:
                         )
                         contender = project(backend, url, 0, options, api, lifted=False)
                         contenders.append(contender)
-                        measured = await measure(
-                            api, contender, folder, seconds=options.seconds, timeout=60.0
+                        measured = await attempt(
+                            report, api, contender, folder, options.seconds, 60.0
                         )
+                        if measured is None:
+                            continue
                         results[(contender.key, 0)] = [measured]
                         log(f"{contender.key}: {measured.rate:.1f} updates/s (for the record)")
             if "tasks" in options.only:
                 for backend in BACKENDS:
                     if backend in options.only:
-                        drained = await drain_tasks(backend, folder, api, options, urls)
+                        try:
+                            drained = await drain_tasks(backend, folder, api, options, urls)
+                        except Exception as error:
+                            report.failures.append(f"tasks on {backend}: {error}"[:500])
+                            log(report.failures[-1])
+                            continue
                         report.tasks.append(drained)
                         log(f"tasks on {backend}: {drained['rate']:.0f}/s")
             summarise(report, contenders, results)
@@ -515,6 +545,8 @@ def render(report: Report) -> str:
         for check in report.done_when:
             mark = {True: "met", False: "NOT met", None: "–"}[check["met"]]
             lines.append(f"- {mark}: {check['target']}: {check['measured']}")
+    if report.failures:
+        lines += ["", "Runs that failed:", *(f"- {failure}" for failure in report.failures)]
     lines += [
         "",
         f"{report.runs} runs, {report.lost} lost and {report.duplicates} duplicate replies; "
@@ -526,7 +558,10 @@ def render(report: Report) -> str:
 def parse(argv: list[str]) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.compare", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1 repetition, 10 parents, 0 stored")
-    parser.add_argument("--only", help=f"comma-separated, of: {', '.join(GROUPS)}")
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated, of: {', '.join(GROUPS)} (echo always runs)",
+    )
     parser.add_argument("--stored", help="stored parents, comma-separated (0,10000,100000)")
     parser.add_argument("--parents", type=int, help="parents walking at once (100)")
     parser.add_argument("--reps", type=int, help="repetitions (3)")
@@ -562,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     print(render(report))
     if options.json is not None:
         options.json.write_text(json.dumps(asdict(report), indent=1, default=str))
-    return 0 if report.lost == 0 and report.duplicates == 0 else 1
+    return 0 if report.lost == report.duplicates == 0 and not report.failures else 1
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def test_the_smallest_comparison_reports_every_row_and_no_lost_or_duplicate_repl
     for row in rows.values():
         assert row["updates"] > 0 and row["rate"] > 0 and row["rss_mb"] > 0
         assert (row["lost"], row["duplicates"]) == (0, 0)
-    assert (report["lost"], report["duplicates"]) == (0, 0)
+    assert (report["lost"], report["duplicates"], report["failures"]) == (0, 0, [])
     assert [ratio["key"] for ratio in report["ratios"]] == ["sqlite"]
     assert {lone["key"] for lone in report["lone"]} == {"echo", "sqlite"}
     assert [task["database"] for task in report["tasks"]] == ["sqlite"]
