@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +36,10 @@ CONVERSATION_COLUMNS = (
     CONVERSATION.c.finished,
 )
 
+GET_CONVERSATION = select(*CONVERSATION_COLUMNS).where(
+    CONVERSATION.c.parent_id == bindparam("parent_id")
+)
+
 
 class ConversationRepository:
     """Core statements: a conversation is read and written on nearly every update."""
@@ -42,9 +48,7 @@ class ConversationRepository:
         self._session = session
 
     async def get(self, parent_id: int) -> ConversationRecord | None:
-        found = await self._session.execute(
-            select(*CONVERSATION_COLUMNS).where(CONVERSATION.c.parent_id == parent_id)
-        )
+        found = await self._session.execute(GET_CONVERSATION, {"parent_id": parent_id})
         row = found.mappings().first()
         return ConversationRecord(**row) if row is not None else None
 
@@ -58,7 +62,9 @@ class ConversationRepository:
 
     async def save(self, record: ConversationRecord, now: datetime) -> None:
         """Insert or update in one statement (one conversation per parent)."""
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
         values = {
+            "parent_id": record.parent_id,
             "version": record.version,
             "flow": record.flow,
             "node": record.node,
@@ -67,13 +73,18 @@ class ConversationRepository:
             "finished": record.finished,
             "updated_at": now,
         }
-        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        await self._session.execute(
-            insert(CONVERSATION)
-            .values(parent_id=record.parent_id, **values)
-            .on_conflict_do_update(index_elements=["parent_id"], set_=values)
-        )
+        await self._session.execute(_upsert(dialect), values)
+
+
+@functools.cache
+def _upsert(dialect: str) -> Any:
+    """Built once per dialect: the values come as parameters."""
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(CONVERSATION)
+    changed = [c.name for c in CONVERSATION.c if c.name != "parent_id"]
+    return statement.on_conflict_do_update(
+        index_elements=["parent_id"], set_={name: statement.excluded[name] for name in changed}
+    )
 
 
 class FlowVersions:

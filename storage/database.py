@@ -23,6 +23,9 @@ POSTGRES_POOL_SIZE = 20  # as many as before with overflow; more would only queu
 SQLITE_POOL_SIZE = 5  # one writer at a time anyway (BEGIN IMMEDIATE): the rest wait in the pool
 
 
+ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")  # parsed once, not per update
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be reached or opened; the message says where and why."""
 
@@ -81,9 +84,7 @@ class Database:
             session = await stack.enter_async_context(self._sessions())
             await stack.enter_async_context(session.begin())
             if lock is not None and self.dialect == "postgresql":
-                await session.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(lock)}
-                )
+                await session.execute(ADVISORY_LOCK, {"key": advisory_key(lock)})
             yield UnitOfWork(session)
 
     @contextlib.asynccontextmanager

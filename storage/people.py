@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Person
@@ -24,7 +25,11 @@ class Profile:
     capacity: int = 3
 
 
-def _person(row: PersonRow) -> Person:
+PERSON = PersonRow.__table__  # type: ignore[attr-defined]
+FIND_PERSON = select(PERSON).where(PERSON.c.subject_hash == bindparam("subject_hash"))
+
+
+def _person(row: PersonRow | Row[Any]) -> Person:
     assert row.id is not None
     return Person(
         id=row.id,
@@ -100,12 +105,10 @@ class People:
         return _person(row)
 
     async def find(self, subject_hash: str) -> Person | None:
-        row = (
-            await self._session.execute(
-                select(PersonRow).where(PersonRow.subject_hash == subject_hash)  # type: ignore[arg-type]
-            )
-        ).scalar_one_or_none()
-        return _person(row) if row else None
+        """Asked on every update (is the sender staff?): a Core statement built once."""
+        found = await self._session.execute(FIND_PERSON, {"subject_hash": subject_hash})
+        row = found.first()
+        return _person(row) if row else None  # a Core row has the same attributes
 
     async def vps(self) -> list[Person]:
         rows = await self._session.execute(

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, Table, delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    RowMapping,
+    Table,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,10 +38,28 @@ PARENT_COLUMNS = (
 )
 
 
+# Hot statements are built once, with bound parameters: building one costs more than
+# running it from SQLAlchemy's compiled cache.
+FIND_PARENT = select(*PARENT_COLUMNS).where(PARENT.c.subject_hash == bindparam("subject_hash"))
+
+
 def _insert(session: AsyncSession) -> Callable[[Table], Any]:
     """The dialect's INSERT, for ON CONFLICT."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind else "sqlite"
+
+
+@functools.cache
+def _note_update(dialect: str) -> Any:
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(UPDATES)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(UPDATES.c.update_id)
+    )
 
 
 def _parent(row: RowMapping) -> Parent:
@@ -45,7 +73,9 @@ class ParentRepository:
         self._session = session
 
     async def find(self, subject_hash: str) -> Parent | None:
-        return await self._one(PARENT.c.subject_hash == subject_hash)
+        found = await self._session.execute(FIND_PARENT, {"subject_hash": subject_hash})
+        row = found.mappings().first()
+        return _parent(row) if row is not None else None
 
     async def get_or_create(
         self, channel: str, subject_hash: str, sealed_chat: str | None, now: datetime
@@ -129,13 +159,9 @@ class UpdateLog:
     async def note(self, update_id: int, now: datetime) -> bool:
         """Record the update at the start of its transaction, in one statement; False when
         it was committed before (a redelivery). A rollback takes the note back too."""
-        statement = (
-            _insert(self._session)(UPDATES)
-            .values(update_id=update_id, processed_at=now)
-            .on_conflict_do_nothing(index_elements=["update_id"])
-            .returning(UPDATES.c.update_id)
-        )
-        return (await self._session.execute(statement)).first() is not None
+        statement = _note_update(_dialect(self._session))
+        values = {"update_id": update_id, "processed_at": now}
+        return (await self._session.execute(statement, values)).first() is not None
 
     async def set_aside(
         self, update_id: int, kind: str, error: str, attempts: int, now: datetime
