@@ -1,6 +1,7 @@
 """Sending the outbox to Telegram: the one place the bot sends from.
 
-Order per chat comes from the outbox (only a chat's oldest unsent message is claimable);
+Order per chat comes from the outbox (a chat's messages are claimed as one run from its
+oldest unsent one, up to its burst, and sent one after another);
 rate limits use aiolimiter (the leaky bucket PTB's AIORateLimiter is built on, which limits
 groups but not private chats, and does not retry by default).
 """
@@ -12,6 +13,7 @@ import contextlib
 import itertools
 import logging
 from collections import OrderedDict
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,17 +122,46 @@ class OutboxDispatcher:
         self._wake.set()
 
     async def drain_once(self) -> int:
-        """Claim the next message of every waiting chat and send them; returns how many."""
+        """Claim the next messages of every waiting chat, up to its burst, and send each
+        chat's in order; returns how many were claimed."""
         await self._record_sent()
         now = self._clock.now()
         # A round waits for its slowest send: a chat that must wait for its own limit (a
         # flood's) is not claimed now, so it never holds up the other chats of the round.
         busy = self._busy_chats()
         async with self._database.transaction() as uow:
-            items = await uow.outbox.claim(now, self._owner, self._lease, BATCH, busy=busy)
-        await asyncio.gather(*(self._deliver(self._outbox.open(item)) for item in items))
+            items = await uow.outbox.claim(
+                now, self._owner, self._lease, BATCH, busy=busy, per_chat=self._per_chat_rate[0]
+            )
+        runs: dict[str, list[Parcel]] = {}
+        for item in items:
+            runs.setdefault(item.recipient, []).append(self._outbox.open(item))
+        await asyncio.gather(*(self._deliver_run(run) for run in runs.values()))
         await self._record_sent()  # the round's receipts in one transaction
         return len(items)
+
+    async def _deliver_run(self, run: list[Parcel]) -> None:
+        """One chat's messages, one after another. At the first that does not go out, or
+        when the chat's limit has no room left (or the dispatcher stops), the rest are given
+        back: no later message overtakes it, and the round never waits on a chat's limit."""
+        for index, parcel in enumerate(run):
+            limited = parcel.kind in (REPLY, RELAY)
+            full = limited and not self._chat_limiter(parcel.recipient).has_capacity()
+            if index > 0 and (self._stopping or full):
+                await self._release(run[index:])
+                return
+            if index > 0:
+                # The one before is noted first: after a crash only the last message sent
+                # can go again, right after itself, never a whole run out of order.
+                await self._record_sent(only=[run[index - 1].id])
+            if not await self._deliver(parcel):
+                await self._release(run[index + 1 :])
+                return
+
+    async def _release(self, parcels: list[Parcel]) -> None:
+        if parcels:
+            async with self._database.transaction() as uow:
+                await uow.outbox.release([parcel.id for parcel in parcels], self._owner)
 
     def _busy_chats(self) -> set[str]:
         """Chats whose limiter has no room now, among the most recently used ones (a chat
@@ -141,11 +172,12 @@ class OutboxDispatcher:
                 busy.add(recipient)
         return busy
 
-    async def _deliver(self, parcel: Parcel) -> None:
+    async def _deliver(self, parcel: Parcel) -> bool:
+        """Send one message and note how it went; False when it did not go out."""
         if parcel.chat_id == 0:  # the terminal chat's, in a database shared with it
             async with self._database.transaction() as uow:
                 await uow.outbox.mark_failed(parcel.id, self._owner, "not a Telegram chat")
-            return
+            return False
         try:
             copy_id = await self._send(parcel)
         except Backoff as backoff:
@@ -158,7 +190,7 @@ class OutboxDispatcher:
                     await uow.outbox.retry_at(
                         parcel.id, self._owner, now + backoff.delay, str(backoff)
                     )
-            return
+            return False
         except Forbidden as error:
             async with self._database.transaction() as uow:
                 await uow.outbox.mark_failed(parcel.id, self._owner, error.message)
@@ -167,21 +199,27 @@ class OutboxDispatcher:
             log.info(
                 "outbox %s: recipient unreachable; their messages and tasks are dropped", parcel.id
             )
-            return
+            return False
         except BadRequest as error:
             async with self._database.transaction() as uow:
                 await uow.outbox.mark_failed(parcel.id, self._owner, error.message)
             log.warning("outbox %s: refused by Telegram (%s)", parcel.id, error.message[:80])
-            return
+            return False
         relay = int(parcel.payload["relay"]) if copy_id is not None else None
         self._unrecorded[parcel.id] = (relay, copy_id, self._clock.now())
+        return True
 
-    async def _record_sent(self) -> None:
-        """Note what was sent. While the database is away the notes wait, and go in first
-        when it is back: else a message would go again once its lease ran out."""
-        if not self._unrecorded:
+    async def _record_sent(self, only: Collection[int] | None = None) -> None:
+        """Note what was sent (all of it, or `only` these). While the database is away the
+        notes wait, and go in first when it is back: else a message would go again once its
+        lease ran out."""
+        noted = (
+            dict(self._unrecorded)
+            if only is None
+            else {i: self._unrecorded[i] for i in only if i in self._unrecorded}
+        )
+        if not noted:
             return
-        noted = dict(self._unrecorded)
         async with self._database.transaction() as uow:
             sent = [(message_id, sent_at) for message_id, (_, _, sent_at) in noted.items()]
             await uow.outbox.mark_sent_all(sent, self._owner)
@@ -189,7 +227,7 @@ class OutboxDispatcher:
                 if relay is not None and copy_id is not None:
                     await uow.relays.sent(relay, copy_id, sent_at)
         for message_id in noted:
-            del self._unrecorded[message_id]
+            self._unrecorded.pop(message_id, None)
 
     async def _send(self, parcel: Parcel) -> int | None:
         """One Bot API call; transient failures become Backoff. A relay returns its copy."""

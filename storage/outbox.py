@@ -1,7 +1,7 @@
 """The outbox: messages written with the effects that caused them, claimed for sending.
 
-Only the oldest unsent message of each recipient can be claimed, and a claimed one is
-leased, so messages to one chat go out in order even with several instances.
+A chat's messages are claimed as an unbroken run from its oldest unsent one, and leased, so
+they go out in order even with several instances.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import OutboxItem, Outgoing
@@ -19,20 +19,6 @@ from storage.tables import OutboxMessage
 PENDING, SENT, FAILED, DROPPED = "pending", "sent", "failed", "dropped"
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 ERROR_LENGTH = 200
-
-
-def _item(row: OutboxMessage) -> OutboxItem:
-    assert row.id is not None
-    return OutboxItem(
-        id=row.id,
-        recipient=row.recipient,
-        sealed_chat=row.sealed_chat,
-        kind=row.kind,
-        sealed_payload=row.sealed_payload,
-        source=row.source,
-        attempts=row.attempts,
-        created_at=row.created_at,
-    )
 
 
 class OutboxRepository:
@@ -83,33 +69,90 @@ class OutboxRepository:
         limit: int,
         recipients: set[str] | None = None,
         busy: set[str] | None = None,
+        per_chat: int = 1,
     ) -> list[OutboxItem]:
-        """Lease the oldest due message of up to `limit` recipients (of these, if given; not
-        of the `busy` ones, whose chat cannot take a message now)."""
-        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
+        """Lease the oldest due messages of up to `limit` recipients (of these, if given; not
+        of the `busy` ones, whose chat cannot take a message now): of each, its oldest
+        unsent message and the ones after it, up to `per_chat`, in order.
+
+        Only an unbroken run from a chat's oldest unsent message is leased: a message
+        waiting for its retry, or leased to another instance, ends the chat's run."""
+        t = OUTBOX.c
         pending = t.status == PENDING
         if recipients is not None:
             pending = and_(pending, t.recipient.in_(recipients))
         if busy:
             pending = and_(pending, t.recipient.not_in(busy))
-        heads = select(func.min(t.id)).where(pending).group_by(t.recipient).scalar_subquery()
-        query = (
-            select(OutboxMessage)
-            .where(
-                t.id.in_(heads),
-                t.next_attempt_at <= now,
-                or_(t.lease_until.is_(None), t.lease_until < now),
+        in_line = {"partition_by": t.recipient, "order_by": t.id}
+        waiting = case((or_(t.next_attempt_at > now, t.lease_until >= now), 1), else_=0)
+        ranked = (
+            select(
+                t.id,
+                func.row_number().over(**in_line).label("place"),
+                # How many of the chat's messages up to this one cannot go now.
+                func.sum(waiting).over(**in_line, rows=(None, 0)).label("held"),
             )
-            .order_by(t.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            .where(pending)
+            .subquery()
         )
-        rows = list((await self._session.execute(query)).scalars())
+        query = (
+            select(
+                t.id,
+                t.recipient,
+                t.sealed_chat,
+                t.kind,
+                t.sealed_payload,
+                t.source,
+                t.attempts,
+                t.created_at,
+                ranked.c.place,
+            )
+            .join(ranked, ranked.c.id == t.id)
+            .where(ranked.c.place <= per_chat, ranked.c.held == 0)
+            .order_by(t.id)
+            .limit(limit * per_chat)
+            .with_for_update(skip_locked=True, of=OUTBOX)
+        )
+        rows = (await self._session.execute(query)).all()
+        # SKIP LOCKED may leave a gap where another instance is claiming the same chat: a
+        # chat's run is taken only from its oldest message on, and only without gaps.
+        taken, places = [], dict[str, int]()
         for row in rows:
-            row.lease_until, row.lease_owner = now + lease, owner
-            row.attempts += 1
-        await self._session.flush()
-        return [_item(row) for row in rows]
+            if row.place == places.get(row.recipient, 0) + 1:
+                places[row.recipient] = row.place
+                taken.append(row)
+        if not taken:
+            return []
+        await self._session.execute(
+            update(OUTBOX)
+            .where(t.id.in_([row.id for row in taken]))
+            .values(lease_until=now + lease, lease_owner=owner, attempts=t.attempts + 1)
+        )
+        return [
+            OutboxItem(
+                id=row.id,
+                recipient=row.recipient,
+                sealed_chat=row.sealed_chat,
+                kind=row.kind,
+                sealed_payload=row.sealed_payload,
+                source=row.source,
+                attempts=row.attempts + 1,
+                created_at=row.created_at,
+            )
+            for row in taken
+        ]
+
+    async def release(self, message_ids: Sequence[int], owner: str) -> None:
+        """Give back claimed messages that were not tried (their chat had to stop): they
+        can be claimed again at once, and the claim did not count as an attempt."""
+        if not message_ids:
+            return
+        t = OUTBOX.c
+        await self._session.execute(
+            update(OUTBOX)
+            .where(t.id.in_(message_ids), t.lease_owner == owner, t.status == PENDING)
+            .values(lease_until=None, lease_owner=None, attempts=t.attempts - 1)
+        )
 
     async def mark_sent(self, message_id: int, owner: str, now: datetime) -> None:
         """Sent: content and chat are erased at once; the row stays as a receipt until purged."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 
@@ -9,11 +10,11 @@ import pytest
 from telegram import Bot
 
 from bot.services.clock import ManualClock
-from bot.services.outbox import Outbox
+from bot.services.outbox import Outbox, Parcel
 from bot.services.privacy import IdentityVault
 from bot.services.turn import Turn
 from flows.outputs import Reply
-from handlers.delivery import OutboxDispatcher
+from handlers.delivery import Backoff, OutboxDispatcher
 from storage import Database
 from tests.bot.services.test_cases import LEAVING
 from tests.botapi import FakeBotApi
@@ -135,3 +136,77 @@ async def test_a_lost_answer_is_sent_again_at_most_once_more(
     api.fail("sendMessage", "drop_answer", times=1)
     await drain(dispatcher_for(bot, database, clock), clock, rounds=5)
     assert [m["text"] for m in parent.received] == ["only once, ideally"] * 2
+
+
+async def test_a_steps_messages_go_out_in_one_round_in_order(
+    api: FakeBotApi, bot: Bot, database: Database, figures: Callable[[str], None]
+) -> None:
+    clock = ManualClock()
+    parents = [api.user(3400 + i) for i in range(3)]
+    step = [f"part {n}" for n in range(6)]
+    for parent in parents:
+        await stage(database, clock, parent.id, step)
+    dispatcher = OutboxDispatcher(
+        bot,
+        database,
+        OUTBOX,
+        clock,
+        unreachable=LEAVING.unreachable,
+        owner="test",
+        messages_per_second=1000,
+        per_chat=(6, 6.0),
+    )
+    assert await dispatcher.drain_once() == 18  # one round: every chat's whole step
+    assert all([m["text"] for m in p.received] == step for p in parents)
+    assert await dispatcher.drain_once() == 0
+    figures(f"outbox ({database.dialect}): a 6-message step to 3 chats → 1 dispatcher round")
+
+
+async def test_a_failure_in_a_run_stops_that_chat_and_nothing_overtakes_it(
+    api: FakeBotApi, bot: Bot, database: Database
+) -> None:
+    clock = ManualClock()
+    stuck, other = api.user(3501), api.user(3502)
+    await stage(database, clock, stuck.id, ["one", "two", "three", "four"])
+    await stage(database, clock, other.id, ["a", "b", "c", "d"])
+    dispatcher = dispatcher_for(bot, database, clock)
+    send, refused = dispatcher._send, list[str]()
+
+    async def two_meets_a_429_once(parcel: Parcel) -> int | None:
+        if parcel.reply is not None and parcel.reply.text == "two" and not refused:
+            refused.append("two")
+            raise Backoff(timedelta(seconds=5), "429 Too Many Requests")
+        return await send(parcel)
+
+    dispatcher._send = two_meets_a_429_once  # type: ignore[method-assign]
+    await dispatcher.drain_once()
+    assert [m["text"] for m in stuck.received] == ["one"]  # "two" waits; three, four with it
+    assert [m["text"] for m in other.received] == ["a", "b", "c", "d"]
+    await dispatcher.drain_once()
+    assert [m["text"] for m in stuck.received] == ["one"]  # still in its retry_after
+    clock.advance(timedelta(seconds=5))
+    await dispatcher.drain_once()
+    assert [m["text"] for m in stuck.received] == ["one", "two", "three", "four"]
+
+
+async def test_a_chat_past_its_burst_gets_the_rest_in_a_later_round(
+    api: FakeBotApi, bot: Bot, database: Database
+) -> None:
+    clock = ManualClock()
+    parent = api.user(3601)
+    await stage(database, clock, parent.id, [f"part {n}" for n in range(5)])
+    dispatcher = OutboxDispatcher(
+        bot,
+        database,
+        OUTBOX,
+        clock,
+        unreachable=LEAVING.unreachable,
+        owner="test",
+        messages_per_second=1000,
+        per_chat=(3, 0.3),  # the real limit's shape, ten times as fast
+    )
+    assert await dispatcher.drain_once() == 3
+    assert [m["text"] for m in parent.received] == ["part 0", "part 1", "part 2"]
+    await asyncio.sleep(0.25)
+    await drain(dispatcher, clock, rounds=3)
+    assert [m["text"] for m in parent.received] == [f"part {n}" for n in range(5)]

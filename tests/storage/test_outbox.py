@@ -81,3 +81,31 @@ async def test_dropping_a_recipient_leaves_others(database: Database) -> None:
         assert await uow.outbox.drop_recipient("A", "blocked") == 2
         claimed = await uow.outbox.claim(NOW, "one", LEASE, 10)
     assert [m.id for m in claimed] == [b]
+
+
+async def test_a_chats_run_is_claimed_in_order_up_to_its_burst(database: Database) -> None:
+    a = await add(database, "A", 5)
+    b = await add(database, "B", 2)
+    async with database.transaction() as uow:
+        first = await uow.outbox.claim(NOW, "one", LEASE, 10, per_chat=3)
+        again = await uow.outbox.claim(NOW, "two", LEASE, 10, per_chat=3)
+    assert [m.id for m in first] == sorted([*a[:3], *b]) and again == []
+    async with database.transaction() as uow:
+        await uow.outbox.mark_sent(a[0], "one", NOW)
+        # A's run is still leased from a[1] on: nothing of A may go before it
+        assert await uow.outbox.claim(NOW, "two", LEASE, 10, per_chat=3) == []
+
+
+async def test_a_run_ends_at_a_message_waiting_for_its_retry(database: Database) -> None:
+    a = await add(database, "A", 3)
+    async with database.transaction() as uow:
+        await uow.outbox.claim(NOW, "one", LEASE, 10, per_chat=3)
+        await uow.outbox.mark_sent(a[0], "one", NOW)
+        await uow.outbox.retry_at(a[1], "one", NOW + timedelta(seconds=5), "429")
+        await uow.outbox.release([a[2]], "one")  # its chat stopped at the failure
+    async with database.transaction() as uow:
+        assert (
+            await uow.outbox.claim(NOW + timedelta(seconds=1), "two", LEASE, 10, per_chat=3) == []
+        )
+        run = await uow.outbox.claim(NOW + timedelta(seconds=5), "two", LEASE, 10, per_chat=3)
+    assert [m.id for m in run] == a[1:] and [m.attempts for m in run] == [2, 1]
