@@ -166,6 +166,24 @@ class SendingSettings(BaseSettings):
 
     send_rate_per_second: float = 30.0
     instance_count: int = 1
+    # Per private chat: bursts of CHAT_BURST, refilled over CHAT_PERIOD_SECONDS (3 in 3 s is
+    # Telegram's 1 message a second with short bursts).
+    chat_burst: int = 3
+    chat_period_seconds: float = 3.0
+
+    @field_validator("chat_burst")
+    @classmethod
+    def _sensible_burst(cls, value: int) -> int:
+        if not 1 <= value <= 100:
+            raise ValueError("must be a whole number of messages from 1 to 100 (Telegram: ~3)")
+        return value
+
+    @field_validator("chat_period_seconds")
+    @classmethod
+    def _sensible_period(cls, value: float) -> float:
+        if not 0.01 <= value <= 3600:
+            raise ValueError("must be between 0.01 and 3600 seconds (Telegram: 1 s per message)")
+        return value
 
     @field_validator("send_rate_per_second")
     @classmethod
@@ -257,7 +275,7 @@ class Settings:
     send_lease_seconds: float = 30.0
     task_lease_seconds: float = 300.0
     update_retry_seconds: float = 2.0
-    # Per chat: bursts of 3, then 1 message a second (Telegram's limit); not an env setting.
+    # Per chat: bursts of 3, then 1 message a second (Telegram's limit).
     chat_burst: int = 3
     chat_period_seconds: float = 3.0
     metrics_token: SecretStr | None = None  # unset: /metrics is off
@@ -285,6 +303,8 @@ ENV_NAMES = {
     ("FlowsSettings", "dir"): "FLOWS_DIR",
     ("SendingSettings", "send_rate_per_second"): "SEND_RATE_PER_SECOND",
     ("SendingSettings", "instance_count"): "INSTANCE_COUNT",
+    ("SendingSettings", "chat_burst"): "CHAT_BURST",
+    ("SendingSettings", "chat_period_seconds"): "CHAT_PERIOD_SECONDS",
     ("LeaseSettings", "send_lease_seconds"): "SEND_LEASE_SECONDS",
     ("LeaseSettings", "task_lease_seconds"): "TASK_LEASE_SECONDS",
     ("RetrySettings", "update_retry_seconds"): "UPDATE_RETRY_SECONDS",
@@ -409,6 +429,8 @@ def load_settings() -> Settings:
         flows_dir=flows.dir,
         send_rate_per_second=sending.send_rate_per_second,
         instance_count=sending.instance_count,
+        chat_burst=sending.chat_burst,
+        chat_period_seconds=sending.chat_period_seconds,
         send_lease_seconds=leases.send_lease_seconds,
         task_lease_seconds=leases.task_lease_seconds,
         update_retry_seconds=retries.update_retry_seconds,

@@ -46,6 +46,15 @@ def test_public_names_are_read(clean_env: Path, monkeypatch: pytest.MonkeyPatch)
     assert "123456:ABC" not in repr(s)  # secrets never print
 
 
+def test_the_per_chat_limit_is_a_setting(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings()
+    assert (defaults.chat_burst, defaults.chat_period_seconds) == (3, 3.0)  # Telegram's
+    monkeypatch.setenv("CHAT_BURST", "6")
+    monkeypatch.setenv("CHAT_PERIOD_SECONDS", "6.5")
+    settings = load_settings()
+    assert (settings.chat_burst, settings.chat_period_seconds) == (6, 6.5)
+
+
 def test_dotenv_file_is_read(clean_env: Path) -> None:
     (clean_env / ".env").write_text("TELEGRAM_API_URL=http://127.0.0.1:9/\nPORT=8181\n")
     settings = load_settings()
@@ -72,6 +81,9 @@ def test_webhook_secret_defaults_to_one_derived_from_the_key(
         ("PORT", "70000", "PORT must be a port number"),
         ("TIMEZONE", "Europe/Amsterdm", "TIMEZONE is not a known time zone"),
         ("WEBHOOK_URL", "bot.example.org", "WEBHOOK_URL must be the public https URL"),
+        ("CHAT_BURST", "0", "CHAT_BURST must be a whole number of messages from 1 to 100"),
+        ("CHAT_BURST", "2.5", "CHAT_BURST "),
+        ("CHAT_PERIOD_SECONDS", "0", "CHAT_PERIOD_SECONDS must be between 0.01 and 3600"),
     ],
 )
 def test_a_wrong_setting_is_named_in_one_line(
