@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.errors import StartupError
 from bot.metrics import BotMetrics
 from bot.runtime import Core, instance_name
@@ -52,6 +53,9 @@ def build_application(core: Core) -> Application:
         .token(token.get_secret_value())
         .base_url(core.settings.telegram_api_url)
         .base_file_url(file_url(core.settings.telegram_api_url))
+        # aiohttp, not PTB's default httpx: ~9x less CPU per call (bench/request_layer.py)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest())
         .updater(None)
         .build()
     )
