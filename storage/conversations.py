@@ -42,18 +42,29 @@ GET_CONVERSATION = select(*CONVERSATION_COLUMNS).where(
 
 
 class ConversationRepository:
-    """Core statements: a conversation is read and written on nearly every update."""
+    """Core statements: a conversation is read and written on nearly every update, and
+    read again by the next service in the same update, so this transaction keeps what it
+    read or wrote (forgotten when conversations are deleted)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._read: dict[int, ConversationRecord | None] = {}
 
     async def get(self, parent_id: int) -> ConversationRecord | None:
+        if parent_id in self._read:
+            return self._read[parent_id]
         found = await self._session.execute(GET_CONVERSATION, {"parent_id": parent_id})
         row = found.mappings().first()
-        return ConversationRecord(**row) if row is not None else None
+        record = self._read[parent_id] = ConversationRecord(**row) if row is not None else None
+        return record
+
+    def forget(self) -> None:
+        """Conversations were deleted behind this repository's back (erasing a parent)."""
+        self._read.clear()
 
     async def purge_idle(self, cutoff: datetime) -> int:
         """Conversations nobody touched since `cutoff`, with messages held as long."""
+        self.forget()
         t = CONVERSATION
         result = await self._session.execute(delete(t).where(t.c.updated_at < cutoff))
         held = HeldMessageRow.__table__  # type: ignore[attr-defined]
@@ -74,6 +85,7 @@ class ConversationRepository:
             "updated_at": now,
         }
         await self._session.execute(_upsert(dialect), values)
+        self._read[record.parent_id] = record
 
 
 @functools.cache

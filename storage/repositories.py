@@ -67,15 +67,22 @@ def _parent(row: RowMapping) -> Parent:
 
 
 class ParentRepository:
-    """Core statements: a parent is read on every update."""
+    """Core statements: a parent is read on every update, often twice (the flood gate, then
+    the reception), so what was read is kept until this transaction writes a parent."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._read: dict[str, Parent] = {}
 
     async def find(self, subject_hash: str) -> Parent | None:
+        if subject_hash in self._read:
+            return self._read[subject_hash]
         found = await self._session.execute(FIND_PARENT, {"subject_hash": subject_hash})
         row = found.mappings().first()
-        return _parent(row) if row is not None else None
+        if row is None:
+            return None
+        parent = self._read[subject_hash] = _parent(row)
+        return parent
 
     async def get_or_create(
         self, channel: str, subject_hash: str, sealed_chat: str | None, now: datetime
@@ -91,7 +98,7 @@ class ParentRepository:
             "updated_at": now,
         }
         added = await self._session.execute(insert(PARENT).values(values).returning(PARENT.c.id))
-        return Parent(
+        self._read[subject_hash] = parent = Parent(
             id=int(added.scalar_one()),
             channel=channel,
             subject_hash=subject_hash,
@@ -100,8 +107,10 @@ class ParentRepository:
             stopped_at=None,
             created_at=now,
         )
+        return parent
 
     async def set_language(self, parent_id: int, language: str, now: datetime) -> None:
+        self._read.clear()
         changed = await self._session.execute(
             update(PARENT).where(PARENT.c.id == parent_id).values(language=language, updated_at=now)
         )
@@ -110,6 +119,7 @@ class ParentRepository:
 
     async def mark_stopped(self, subject_hash: str, now: datetime) -> bool:
         """The parent stopped or blocked the bot; False if no such parent."""
+        self._read.clear()
         result = await self._session.execute(
             update(PARENT)
             .where(PARENT.c.subject_hash == subject_hash)
@@ -122,6 +132,7 @@ class ParentRepository:
 
     async def resume(self, parent_id: int, now: datetime) -> None:
         """The parent wrote again after stopping."""
+        self._read.clear()
         await self._session.execute(
             update(PARENT)
             .where(PARENT.c.id == parent_id, PARENT.c.stopped_at.is_not(None))
@@ -129,6 +140,7 @@ class ParentRepository:
         )
 
     async def delete(self, parent_id: int) -> None:
+        self._read.clear()
         await self._session.execute(delete(PARENT).where(PARENT.c.id == parent_id))
 
     async def any_sealed_chat(self) -> str | None:

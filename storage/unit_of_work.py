@@ -38,6 +38,7 @@ class UnitOfWork:
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
         """/forget: every row tied to the parent goes, and everything scheduled for them."""
         await erase_parent_rows(self._session, parent_id)
+        self.conversations.forget()
         await self.relays.delete_owner(subject_hash)
         await self.tasks.delete_subject(subject_hash)
         await self.outbox.delete_recipient(subject_hash)
