@@ -13,7 +13,9 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    exists,
     insert,
+    literal,
     select,
     update,
 )
@@ -23,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Parent
 from storage.results import affected_rows
-from storage.tables import BotFact, ParentRow, ProcessedUpdate, SetAsideUpdate
+from storage.tables import BotFact, ParentRow, PersonRow, ProcessedUpdate, SetAsideUpdate
 
 PARENT = ParentRow.__table__  # type: ignore[attr-defined]
 UPDATES = ProcessedUpdate.__table__  # type: ignore[attr-defined]
+PERSON = PersonRow.__table__  # type: ignore[attr-defined]
 PARENT_COLUMNS = (
     PARENT.c.id,
     PARENT.c.channel,
@@ -41,6 +44,16 @@ PARENT_COLUMNS = (
 # Hot statements are built once, with bound parameters: building one costs more than
 # running it from SQLAlchemy's compiled cache.
 FIND_PARENT = select(*PARENT_COLUMNS).where(PARENT.c.subject_hash == bindparam("subject_hash"))
+_ONE_ROW = select(literal(1).label("one")).subquery()
+# Whether staff has this hash, and the parent with it if any: one row always.
+IDENTIFY = (
+    select(
+        exists().where(PERSON.c.subject_hash == bindparam("subject_hash")).label("staff"),
+        *PARENT_COLUMNS,
+    )
+    .select_from(_ONE_ROW)
+    .outerjoin(PARENT, PARENT.c.subject_hash == bindparam("subject_hash"))
+)
 
 
 def _insert(session: AsyncSession) -> Callable[[Table], Any]:
@@ -83,6 +96,17 @@ class ParentRepository:
             return None
         parent = self._read[subject_hash] = _parent(row)
         return parent
+
+    async def identify(self, subject_hash: str) -> tuple[bool, Parent | None]:
+        """Whether a staff member has this hash, and the parent with it (kept for find), in
+        one statement: every update asks both."""
+        found = await self._session.execute(IDENTIFY, {"subject_hash": subject_hash})
+        row = dict(found.mappings().one())
+        staff = bool(row.pop("staff"))
+        if row["id"] is None:
+            return staff, None
+        parent = self._read[subject_hash] = Parent(**row)
+        return staff, parent
 
     async def get_or_create(
         self, channel: str, subject_hash: str, sealed_chat: str | None, now: datetime
