@@ -125,11 +125,13 @@ class TelegramBot:
                 await remember_username(uow, bot.username, self.core.clock.now())
             await publish_menus(bot, self.core.catalogs, self.core.coordinator.current.languages)
         except InvalidToken:
+            await self.application.bot.shutdown()  # close the HTTP sessions getMe opened
             raise StartupError(
                 "Telegram refused TELEGRAM_TOKEN (401 Unauthorized): copy the token again "
                 "from @BotFather."
             ) from None
         except NetworkError as error:
+            await self.application.bot.shutdown()
             raise StartupError(
                 f"Cannot reach the Bot API at {self.core.settings.telegram_api_url} "
                 f"({error.message}): check TELEGRAM_API_URL and the network."
