@@ -7,6 +7,8 @@ both against the same fake Bot API (the README has the figures).
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -15,6 +17,7 @@ from telegram.request import BaseRequest, RequestData
 
 POOL_SIZE = 256  # as PTB's HTTPXRequest
 MEDIA_WRITE_TIMEOUT = 20.0
+TOKEN_IN_URL = re.compile(r"bot\d+:[A-Za-z0-9_-]+")
 
 
 class AiohttpRequest(BaseRequest):
@@ -92,4 +95,6 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # Some of aiohttp's errors quote the URL, and a Bot API URL holds the token.
+            said = TOKEN_IN_URL.sub("bot[token]", str(error))
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {said}") from error

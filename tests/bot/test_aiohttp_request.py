@@ -3,6 +3,7 @@ PTB's own errors."""
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from telegram import Bot, InputFile
 from telegram.error import NetworkError
@@ -30,3 +31,23 @@ async def test_an_unreachable_api_is_a_network_error() -> None:
             await request.post("http://127.0.0.1:9/botX/getMe")
     finally:
         await request.shutdown()
+
+
+async def test_an_error_that_quotes_the_url_does_not_carry_the_token(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    request = AiohttpRequest()
+    await request.initialize()
+    url = f"http://127.0.0.1:9/bot{TEST_TOKEN}/getMe"
+
+    def failing(method: str, where: str, **_: object) -> object:
+        raise aiohttp.ClientError(f"redirected too often: {where}")
+
+    try:
+        assert request._session is not None
+        monkeypatch.setattr(request._session, "request", failing)
+        with pytest.raises(NetworkError) as raised:
+            await request.do_request(url, "POST")
+    finally:
+        await request.shutdown()
+    assert TEST_TOKEN not in str(raised.value) and "bot[token]/getMe" in str(raised.value)
