@@ -26,7 +26,7 @@ from bot.services.clock import Clock
 from bot.services.outbox import Outbox
 from bot.services.turn import Turn, close_turn, open_turn
 from flows.outputs import Reply
-from storage import Database, DatabaseUnavailable, UnitOfWork
+from storage import Database, UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -245,10 +245,8 @@ class UpdateProcessor:
                     replies = await self._apology(uow, sender.chat_id, now, sender.language_code)
                     turn.send(sender.chat_id, replies)
                     await self._outbox.stage(uow, turn)
-        except DatabaseUnavailable:
-            raise
         except Exception:
-            await self._database.ping()
+            await self._database.ping()  # DatabaseUnavailable when that was the cause
             raise
         log.warning(
             "update %s (%s) set aside after %s attempt(s): %s", update_id, kind, attempts, cause
