@@ -100,6 +100,8 @@ class OutboxDispatcher:
         self._stopping = False
         # Sent, but not yet noted in the database: outbox id → (relay id, copy id, sent at)
         self._unrecorded: dict[int, tuple[int | None, int | None, datetime]] = {}
+        self._recording: asyncio.Future[None] | None = None  # the receipts being written
+        self._more = False  # the last round may have left messages that could go now
 
     def wake(self) -> None:
         """Something was committed to the outbox: look now rather than at the next poll."""
@@ -113,7 +115,11 @@ class OutboxDispatcher:
 
     async def _round(self) -> None:
         self._wake.clear()  # before draining: a commit during the drain wakes the next wait
-        if await self.drain_once() == 0 and not self._stopping:
+        await self.drain_once()
+        # Claimed all that could go (no chat's run was cut at its burst, fewer chats than a
+        # batch): unless a commit woke it meanwhile, the next round waits. What waits for a
+        # retry or for its chat's limit is found by the idle poll.
+        if not self._more and not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
 
@@ -136,6 +142,8 @@ class OutboxDispatcher:
         runs: dict[str, list[Parcel]] = {}
         for item in items:
             runs.setdefault(item.recipient, []).append(self._outbox.open(item))
+        burst = self._per_chat_rate[0]
+        self._more = len(runs) >= BATCH or any(len(run) >= burst for run in runs.values())
         await asyncio.gather(*(self._deliver_run(run) for run in runs.values()))
         await self._record_sent()  # the round's receipts in one transaction
         return len(items)
@@ -210,16 +218,32 @@ class OutboxDispatcher:
         return True
 
     async def _record_sent(self, only: Collection[int] | None = None) -> None:
-        """Note what was sent (all of it, or `only` these). While the database is away the
-        notes wait, and go in first when it is back: else a message would go again once its
-        lease ran out."""
-        noted = (
-            dict(self._unrecorded)
-            if only is None
-            else {i: self._unrecorded[i] for i in only if i in self._unrecorded}
-        )
-        if not noted:
-            return
+        """Note what was sent (all of it, or at least `only` these). While the database is
+        away the notes wait, and go in first when it is back: else a message would go again
+        once its lease ran out.
+
+        Group commit: one transaction notes every receipt waiting, whichever chat's; a run
+        that needs its receipt while another chat's are being written waits for that write,
+        and writes what is still missing after it, together with what came meanwhile."""
+        while True:
+            missing = (
+                bool(self._unrecorded) if only is None else any(i in self._unrecorded for i in only)
+            )
+            if not missing:
+                return
+            if self._recording is None:
+                break
+            await self._recording  # never fails: a failed write is tried again by its waiters
+        self._recording = asyncio.get_running_loop().create_future()
+        try:
+            await self._write_receipts(dict(self._unrecorded))
+        finally:
+            self._recording.set_result(None)
+            self._recording = None
+
+    async def _write_receipts(
+        self, noted: dict[int, tuple[int | None, int | None, datetime]]
+    ) -> None:
         async with self._database.transaction() as uow:
             sent = [(message_id, sent_at) for message_id, (_, _, sent_at) in noted.items()]
             await uow.outbox.mark_sent_all(sent, self._owner)
