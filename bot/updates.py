@@ -211,9 +211,10 @@ class UpdateProcessor:
 
         Its effects, its outgoing messages and its update_id commit together.
         """
-        async with self._database.transaction(lock=self.subject_of(update)) as uow:
+        subject = self.subject_of(update)
+        async with self._database.transaction(subject, lock_in_first_statement=True) as uow:
             now = self._clock.now()
-            if not await uow.updates.note(update.update_id, now):
+            if not await uow.updates.note(update.update_id, now, lock=uow.advisory_key):
                 log.debug("update %s was already processed", update.update_id)
                 return False
             turn = Turn(uow=uow, now=now, source=f"update:{update.update_id}")

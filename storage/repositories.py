@@ -17,6 +17,7 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -73,6 +74,15 @@ def _note_update(dialect: str) -> Any:
         .on_conflict_do_nothing(index_elements=["update_id"])
         .returning(UPDATES.c.update_id)
     )
+
+
+# The lock of a subject's updates and the note of the update, in one round trip.
+_LOCK_AND_NOTE_UPDATE = text(
+    "WITH locked AS (SELECT pg_advisory_xact_lock(:key)) "
+    "INSERT INTO processed_update (update_id, processed_at) "
+    "SELECT CAST(:update_id AS BIGINT), CAST(:processed_at AS TIMESTAMP WITH TIME ZONE) "
+    "FROM locked ON CONFLICT (update_id) DO NOTHING RETURNING update_id"
+)
 
 
 def _parent(row: RowMapping) -> Parent:
@@ -192,11 +202,15 @@ class UpdateLog:
         self._session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
         await self._session.flush()
 
-    async def note(self, update_id: int, now: datetime) -> bool:
+    async def note(self, update_id: int, now: datetime, lock: int | None = None) -> bool:
         """Record the update at the start of its transaction, in one statement; False when
-        it was committed before (a redelivery). A rollback takes the note back too."""
-        statement = _note_update(_dialect(self._session))
-        values = {"update_id": update_id, "processed_at": now}
+        it was committed before (a redelivery). A rollback takes the note back too. With
+        `lock` (PostgreSQL), the same statement first takes that advisory lock."""
+        values: dict[str, object] = {"update_id": update_id, "processed_at": now}
+        if lock is None:
+            statement = _note_update(_dialect(self._session))
+        else:
+            statement, values["key"] = _LOCK_AND_NOTE_UPDATE, lock
         return (await self._session.execute(statement, values)).first() is not None
 
     async def set_aside(

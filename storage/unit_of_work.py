@@ -23,6 +23,9 @@ from storage.tasks import TaskRepository
 class UnitOfWork:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # The PostgreSQL advisory lock this transaction's first statement is to take (see
+        # Database.transaction), if any.
+        self.advisory_key: int | None = None
         self.parents = ParentRepository(session)
         self.updates = UpdateLog(session)
         self.bot_facts = BotFacts(session)

@@ -82,3 +82,45 @@ async def test_bot_facts_are_kept_and_overwritten(database: Database) -> None:
         await uow.bot_facts.put("telegram.username", "new_bot", NOW + timedelta(days=1))
     async with database.transaction() as uow:
         assert await uow.bot_facts.get("telegram.username") == "new_bot"
+
+
+async def test_an_update_note_takes_its_subjects_lock_across_instances(
+    postgres_url: str,
+) -> None:
+    """Two instances (two engines, so no shared asyncio lock): the second update of one
+    subject waits in its first statement until the first update's transaction ends; another
+    subject's update does not wait."""
+    import asyncio
+
+    first, second = Database(postgres_url), Database(postgres_url)
+    await first.upgrade()
+    holding, release = asyncio.Event(), asyncio.Event()
+    order: list[str] = []
+
+    async def slow(update_id: int) -> None:
+        async with first.transaction("subject-a", lock_in_first_statement=True) as uow:
+            assert await uow.updates.note(update_id, NOW, lock=uow.advisory_key)
+            holding.set()
+            await release.wait()
+            order.append("first committed")
+
+    async def noted(database: Database, subject: str, update_id: int) -> None:
+        async with database.transaction(subject, lock_in_first_statement=True) as uow:
+            assert uow.advisory_key is not None
+            assert await uow.updates.note(update_id, NOW, lock=uow.advisory_key)
+            order.append(f"{subject} noted")
+
+    try:
+        task = asyncio.create_task(slow(1))
+        await asyncio.wait_for(holding.wait(), 10)
+        await asyncio.wait_for(noted(second, "subject-b", 2), 10)  # another subject: at once
+        waiting = asyncio.create_task(noted(second, "subject-a", 3))
+        await asyncio.sleep(0.5)
+        assert not waiting.done(), "the same subject's update did not wait for the lock"
+        release.set()
+        await asyncio.wait_for(asyncio.gather(task, waiting), 10)
+        assert order == ["subject-b noted", "first committed", "subject-a noted"]
+    finally:
+        release.set()
+        await first.dispose()
+        await second.dispose()
