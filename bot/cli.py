@@ -19,7 +19,7 @@ from bot.i18n import (
     writing_catalogs,
 )
 from bot.logs import configure_logging
-from bot.runtime import open_core, open_database
+from bot.runtime import open_core, open_database, settle_memory
 from bot.services.clock import SystemClock
 from bot.services.coordinator_settings import SETTINGS_FILE, SettingsFile, SettingsFileError
 from bot.services.languages import LANGUAGES
@@ -40,6 +40,7 @@ async def run(settings: Settings, *, take_over: bool = False) -> None:
         telegram = TelegramBot(core)
         await telegram.start()
         async with web_server(telegram):
+            settle_memory()
             if settings.webhook_url:
                 await asyncio.Event().wait()
             else:

@@ -21,6 +21,28 @@ OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 ERROR_LENGTH = 200
 
 
+# Hot statements, built once (see storage/repositories.py).
+MARK_SENT = (
+    update(OUTBOX)
+    .where(
+        OUTBOX.c.id == bindparam("message_id"),
+        OUTBOX.c.lease_owner == bindparam("owner"),
+        OUTBOX.c.status == PENDING,
+    )
+    .values(
+        status=SENT,
+        sent_at=bindparam("at"),
+        sealed_payload=None,
+        sealed_chat="",
+        lease_until=None,
+        lease_owner=None,
+    )
+)
+UNSENT_OF = select(func.count()).where(
+    OUTBOX.c.sender == bindparam("sender"), OUTBOX.c.status == PENDING
+)
+
+
 class OutboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -164,20 +186,8 @@ class OutboxRepository:
         """Several receipts (message id, sent at) in one round trip; see mark_sent."""
         if not sent:
             return
-        t = OUTBOX.c
-        statement = (
-            update(OUTBOX)
-            .where(t.id == bindparam("message_id"), t.lease_owner == owner, t.status == PENDING)
-            .values(
-                status=SENT,
-                sent_at=bindparam("at"),
-                sealed_payload=None,
-                sealed_chat="",
-                lease_until=None,
-                lease_owner=None,
-            )
-        )
-        await self._session.execute(statement, [{"message_id": i, "at": at} for i, at in sent])
+        rows = [{"message_id": i, "at": at, "owner": owner} for i, at in sent]
+        await self._session.execute(MARK_SENT, rows)
 
     async def retry_at(self, message_id: int, owner: str, due: datetime, error: str) -> None:
         await self._finish(
@@ -249,13 +259,7 @@ class OutboxRepository:
 
     async def unsent_of(self, sender: str) -> int:
         """Messages caused by one person that are not sent yet (being sent included)."""
-        t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
-        query = (
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(t.sender == sender, t.status == PENDING)
-        )
-        return int((await self._session.execute(query)).scalar_one())
+        return int((await self._session.execute(UNSENT_OF, {"sender": sender})).scalar_one())
 
     async def pending_count(self) -> int:
         t = OutboxMessage.__table__.c  # type: ignore[attr-defined]

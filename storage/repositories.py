@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     literal,
     select,
@@ -26,11 +27,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Parent
 from storage.results import affected_rows
-from storage.tables import BotFact, ParentRow, PersonRow, ProcessedUpdate, SetAsideUpdate
+from storage.tables import (
+    BotFact,
+    OutboxMessage,
+    ParentRow,
+    PersonRow,
+    ProcessedUpdate,
+    SetAsideUpdate,
+)
 
 PARENT = ParentRow.__table__  # type: ignore[attr-defined]
 UPDATES = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 PERSON = PersonRow.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 PARENT_COLUMNS = (
     PARENT.c.id,
     PARENT.c.channel,
@@ -46,10 +55,15 @@ PARENT_COLUMNS = (
 # running it from SQLAlchemy's compiled cache.
 FIND_PARENT = select(*PARENT_COLUMNS).where(PARENT.c.subject_hash == bindparam("subject_hash"))
 _ONE_ROW = select(literal(1).label("one")).subquery()
-# Whether staff has this hash, and the parent with it if any: one row always.
+# Whether staff has this hash, how many messages they caused wait unsent (the flood gate
+# asks), and the parent with it if any: one row always.
 IDENTIFY = (
     select(
         exists().where(PERSON.c.subject_hash == bindparam("subject_hash")).label("staff"),
+        select(func.count())
+        .where(OUTBOX.c.sender == bindparam("subject_hash"), OUTBOX.c.status == "pending")
+        .scalar_subquery()
+        .label("unsent"),
         *PARENT_COLUMNS,
     )
     .select_from(_ONE_ROW)
@@ -85,6 +99,14 @@ _LOCK_AND_NOTE_UPDATE = text(
 )
 
 
+class Identity(NamedTuple):
+    """Who wrote an update, as its first read says."""
+
+    staff: bool  # a VP or coordinator has this hash
+    parent: Parent | None  # the parent with it, if any
+    unsent: int  # messages this sender caused that are not sent yet
+
+
 def _parent(row: RowMapping) -> Parent:
     return Parent(**row)
 
@@ -96,6 +118,7 @@ class ParentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
         self._read: dict[str, Parent] = {}
+        self._identified: dict[str, Identity] = {}
 
     async def find(self, subject_hash: str) -> Parent | None:
         if subject_hash in self._read:
@@ -107,16 +130,22 @@ class ParentRepository:
         parent = self._read[subject_hash] = _parent(row)
         return parent
 
-    async def identify(self, subject_hash: str) -> tuple[bool, Parent | None]:
-        """Whether a staff member has this hash, and the parent with it (kept for find), in
-        one statement: every update asks both."""
+    async def identify(self, subject_hash: str, *, fresh: bool = False) -> Identity:
+        """Whether a staff member has this hash, the parent with it (kept for find), and
+        their unsent messages, in one statement: every update asks these first. The flood
+        gate reads them `fresh`; the reception then gets the same answer, unless a parent
+        was written in between (its unsent count may be older: it does not use it)."""
+        known = self._identified.get(subject_hash)
+        if known is not None and not fresh:
+            return known
         found = await self._session.execute(IDENTIFY, {"subject_hash": subject_hash})
         row = dict(found.mappings().one())
-        staff = bool(row.pop("staff"))
-        if row["id"] is None:
-            return staff, None
-        parent = self._read[subject_hash] = Parent(**row)
-        return staff, parent
+        staff, unsent = bool(row.pop("staff")), int(row.pop("unsent"))
+        parent = None
+        if row["id"] is not None:
+            parent = self._read[subject_hash] = Parent(**row)
+        identity = self._identified[subject_hash] = Identity(staff, parent, unsent)
+        return identity
 
     async def get_or_create(
         self, channel: str, subject_hash: str, sealed_chat: str | None, now: datetime
@@ -132,6 +161,7 @@ class ParentRepository:
             "updated_at": now,
         }
         added = await self._session.execute(insert(PARENT).values(values).returning(PARENT.c.id))
+        self._identified.pop(subject_hash, None)
         self._read[subject_hash] = parent = Parent(
             id=int(added.scalar_one()),
             channel=channel,
@@ -145,6 +175,7 @@ class ParentRepository:
 
     async def set_language(self, parent_id: int, language: str, now: datetime) -> None:
         self._read.clear()
+        self._identified.clear()
         changed = await self._session.execute(
             update(PARENT).where(PARENT.c.id == parent_id).values(language=language, updated_at=now)
         )
@@ -154,6 +185,7 @@ class ParentRepository:
     async def mark_stopped(self, subject_hash: str, now: datetime) -> bool:
         """The parent stopped or blocked the bot; False if no such parent."""
         self._read.clear()
+        self._identified.clear()
         result = await self._session.execute(
             update(PARENT)
             .where(PARENT.c.subject_hash == subject_hash)
@@ -167,6 +199,7 @@ class ParentRepository:
     async def resume(self, parent_id: int, now: datetime) -> None:
         """The parent wrote again after stopping."""
         self._read.clear()
+        self._identified.clear()
         await self._session.execute(
             update(PARENT)
             .where(PARENT.c.id == parent_id, PARENT.c.stopped_at.is_not(None))
@@ -175,6 +208,7 @@ class ParentRepository:
 
     async def delete(self, parent_id: int) -> None:
         self._read.clear()
+        self._identified.clear()
         await self._session.execute(delete(PARENT).where(PARENT.c.id == parent_id))
 
     async def any_sealed_chat(self) -> str | None:

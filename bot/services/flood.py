@@ -79,7 +79,7 @@ class Flood:
         if bucket is not None and not bucket.has_capacity():
             self._remember(self._over, sender, now)
             return await self._turned_away(uow, sender, said, now, language_hint)
-        unsent = await uow.outbox.unsent_of(sender)
+        unsent = (await uow.parents.identify(sender, fresh=True)).unsent  # kept for the reception
         parent = await self._writing_to_a_vp(uow, sender, said)
         # Held messages matter only to a message for the VP: asked only then.
         waiting = unsent >= ADMIT_BELOW or (

@@ -92,8 +92,8 @@ class Reception:
         if isinstance(incoming, Command) and (incoming.argument or "").startswith(INVITE_PREFIX):
             return await self._register(uow, subject, incoming.argument or "", now, language_hint)
         key = self._vault.subject_hash(subject.channel, subject.external_id)
-        staff, _ = await uow.parents.identify(key)  # the parent, if any, is kept for below
-        person = await uow.people.find(key) if staff else None
+        identity = await uow.parents.identify(key)  # the parent, if any, is kept for below
+        person = await uow.people.find(key) if identity.staff else None
         if person is not None and person.role == COORDINATOR:
             return await self.coordinator_desk.handle(uow, person, incoming, now)
         if person is not None:
