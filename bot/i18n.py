@@ -121,6 +121,13 @@ class Translator:
     def pgettext(self, context: str, message: str) -> str:
         return self._translations.pgettext(context, message)
 
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        """The form for `count` by the catalog's plural rule (Arabic has six)."""
+        return self._translations.ngettext(singular, plural, count)
+
+    def npgettext(self, context: str, singular: str, plural: str, count: int) -> str:
+        return self._translations.npgettext(context, singular, plural, count)
+
 
 class Catalogs:
     """Loaded catalogs for the enabled languages, compiled first when missing or stale; one

@@ -45,6 +45,7 @@ def _person(row: PersonRow | Row[Any]) -> Person:
         last_offer_at=row.last_offer_at,
         subject_hash=row.subject_hash,
         sealed_chat=row.sealed_chat,
+        language=row.language or "",
     )
 
 
@@ -133,7 +134,7 @@ class People:
         return [_person(row) for row in rows.scalars()]
 
     async def update(self, person_id: int, **fields: object) -> None:
-        """Change a VP's own settings: display_name, available, capacity."""
+        """Change a person's own settings: display_name, available, capacity, language."""
         row = await self._session.get(PersonRow, person_id)
         if row is not None:
             for name, value in fields.items():

@@ -102,6 +102,7 @@ class Person:
     subject_hash: str = ""
     sealed_chat: str = ""
     last_offer_at: datetime | None = None
+    language: str = ""  # chosen with /language; empty: the staff default
 
 
 @dataclass(frozen=True)

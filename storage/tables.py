@@ -259,6 +259,8 @@ class PersonRow(SQLModel, table=True):
     available: bool = True
     last_offer_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
+    # The language they chose with /language; empty: the staff default (Dutch).
+    language: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
 
 
 class InviteRow(SQLModel, table=True):

@@ -18,6 +18,7 @@ from bot.services.privacy import IdentityVault
 from bot.services.relay import Relay
 from bot.services.routing import Candidate, Needs, Routing, route
 from bot.services.scheduling import TaskRegistry
+from bot.services.staff import staff_translator
 from bot.services.task_kinds import (
     FOLLOW_UP,
     MEDIATE,
@@ -34,7 +35,6 @@ from storage.cases import OPEN_STATUSES
 from storage.records import Case, Person, Task
 
 ACCEPT, DECLINE = "yes", "no"
-STAFF_LANGUAGE = "nl"
 # How a case ends; the VP chooses. "withdrawn" makes the case withdrawn, the rest closed.
 OUTCOMES = (
     "helped",
@@ -141,14 +141,19 @@ class CaseDesk:
                 idempotency_key=f"{kind}:{case.id}",
             )
         if offered:  # when nobody could take it, the coordinators have been told already
-            t = self._staff()
-            text = t.gettext(
-                "Urgent question {alias} ({language}): offered to {count} "
-                "vertrouwenspersonen at once. /urgent shows its clock."
-            ).format(
-                alias=case.alias, language=case.language, count=min(offered, ladder.first_wave)
-            )
-            await self.tell_coordinators(uow, case, [Reply(text)], now)
+
+            def told(t: Translator) -> list[Reply]:
+                text = t.gettext(
+                    "Urgent question {alias} ({language}): offered to {count} "
+                    "vertrouwenspersonen at once. /urgent shows its clock."
+                ).format(
+                    alias=case.alias,
+                    language=case.language,
+                    count=min(offered, ladder.first_wave),
+                )
+                return [Reply(text)]
+
+            await self.tell_coordinators(uow, case, told, now)
 
     async def offer_waiting(self, uow: UnitOfWork, now: datetime) -> None:
         """A VP registered, came back or has room again: waiting cases are offered again,
@@ -194,7 +199,7 @@ class CaseDesk:
                 uow,
                 vp.subject_hash,
                 vp.sealed_chat,
-                [self._offer(case, offer_id)],
+                [self._offer(staff_translator(self._catalogs, vp), case, offer_id)],
                 f"case:{case.id}",
                 now,
             )
@@ -204,7 +209,7 @@ class CaseDesk:
         self, uow: UnitOfWork, vp: Person, offer_id: int, answer: str, now: datetime
     ) -> list[Reply]:
         """A VP pressed Accept or Decline; only their own open offer counts."""
-        t = self._staff()
+        t = staff_translator(self._catalogs, vp)
         found = await uow.cases.get_offer(offer_id)
         if found is None or found[1] != vp.id:
             return [Reply(t.gettext("This question has already been taken or withdrawn."))]
@@ -278,7 +283,7 @@ class CaseDesk:
         if vp is None:
             return
         await uow.cases.note(case.id, "reminded", f"VP {vp.id}", now)
-        text = self._staff().gettext(
+        text = staff_translator(self._catalogs, vp).gettext(
             "Reminder: the parent of {alias} is waiting for your first message. Write to "
             "them here (reply to their question)."
         )
@@ -290,15 +295,15 @@ class CaseDesk:
         if case is None or case.status not in ("accepted", "waiting", "offered"):
             return
         await uow.cases.note(case.id, "mediate", "no contact after the parent's 'not yet'", now)
-        text = (
-            self._staff()
-            .gettext(
+
+        def told(t: Translator) -> list[Reply]:
+            text = t.gettext(
                 "The parent of {alias} said the vertrouwenspersoon has not been in touch, and "
                 "there is still no contact. Please mediate: /case {alias}"
             )
-            .format(alias=case.alias)
-        )
-        await self.tell_coordinators(uow, case, [Reply(text)], now)
+            return [Reply(text.format(alias=case.alias))]
+
+        await self.tell_coordinators(uow, case, told, now)
 
     async def checked_in(
         self, uow: UnitOfWork, parent: Parent, case_id: int, answer: str, now: datetime
@@ -320,25 +325,22 @@ class CaseDesk:
         elif answer == "stop" and await uow.cases.close(case.id, "withdrawn", "withdrawn", now):
             await uow.cases.note(case.id, "withdrawn", "the parent would rather stop", now)
             await self._withdraw_offers(uow, case, now)
-            text = (
-                self._staff()
-                .gettext(
-                    "The parent of {alias} would rather stop. The question is closed; thank you."
-                )
-                .format(alias=case.alias)
-            )
             for member_id in await uow.cases.members(case.id):
                 member = await uow.people.get(member_id)
                 if member is not None:
-                    await self._tell(uow, member, text, case, now)
+                    text = staff_translator(self._catalogs, member).gettext(
+                        "The parent of {alias} would rather stop. The question is closed; "
+                        "thank you."
+                    )
+                    await self._tell(uow, member, text.format(alias=case.alias), case, now)
 
     async def _withdraw_offers(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
         """The case is taken: the others who had it on offer hear so."""
-        t = self._staff()
         for offer_id, person_id, status in await uow.cases.offers_of(case.id):
             if status == "open" and await uow.cases.answer_offer(offer_id, "withdrawn", now):
                 other = await uow.people.get(person_id)
                 if other is not None:
+                    t = staff_translator(self._catalogs, other)
                     text = t.gettext("{alias} has been taken by a colleague. Thank you.")
                     await self._tell(uow, other, text.format(alias=case.alias), case, now)
 
@@ -368,7 +370,7 @@ class CaseDesk:
         self, uow: UnitOfWork, coordinator: Person, case: Case, vp: Person, now: datetime
     ) -> list[Reply]:
         """A coordinator gives a case to a VP of their choice, past capacity if need be."""
-        t = self._staff()
+        t = staff_translator(self._catalogs, coordinator)
         await uow.cases.lock(case.id)
         await self._withdraw_offers(uow, case, now)
         previous = case.vp_id
@@ -376,7 +378,9 @@ class CaseDesk:
             await uow.cases.release(case.id, now)
             old = await uow.people.get(previous)
             if old is not None:
-                text = t.gettext("A coordinator gave {alias} to another vertrouwenspersoon.")
+                text = staff_translator(self._catalogs, old).gettext(
+                    "A coordinator gave {alias} to another vertrouwenspersoon."
+                )
                 await self._tell(uow, old, text.format(alias=case.alias), case, now)
         await uow.cases.assign_by_hand(case.id, vp.id, now)
         await self._schedule_follow_ups(uow, case, now)
@@ -385,7 +389,9 @@ class CaseDesk:
         )
         await uow.cases.accessed(case, coordinator.id, "assigned", now)
         await uow.cases.accessed(case, vp.id, "read", now)
-        intro = t.gettext("A coordinator gave you {alias}. Their question:")
+        intro = staff_translator(self._catalogs, vp).gettext(
+            "A coordinator gave you {alias}. Their question:"
+        )
         await self._mail.send(
             uow,
             vp.subject_hash,
@@ -404,7 +410,7 @@ class CaseDesk:
         self, uow: UnitOfWork, vp: Person, case: Case, outcome: str, now: datetime
     ) -> list[Reply]:
         """The VP ends the case with its outcome; the parent is told kindly."""
-        t = self._staff()
+        t = staff_translator(self._catalogs, vp)
         status = "withdrawn" if outcome == "withdrawn" else "closed"
         if outcome not in (*OUTCOMES, BLOCKED) or not await uow.cases.close(
             case.id, status, outcome, now
@@ -432,7 +438,9 @@ class CaseDesk:
         for member_id in await uow.cases.members(case.id):
             member = await uow.people.get(member_id)
             if member is not None and member.id != vp.id:
-                note = t.gettext("{alias} has been closed by {name}.")
+                note = staff_translator(self._catalogs, member).gettext(
+                    "{alias} has been closed by {name}."
+                )
                 await self._tell(
                     uow, member, note.format(alias=case.alias, name=vp.name), case, now
                 )
@@ -443,11 +451,15 @@ class CaseDesk:
         them again, and the coordinators hear of it. Nobody learns who the parent is."""
         replies = await self.close(uow, vp, case, BLOCKED, now)
         await uow.cases.block(case.parent_id, vp.id, now)
-        t = self._staff()
-        text = t.gettext(
-            "{name} blocked the parent of {alias}; the case is closed. Its history: /case {alias}"
-        ).format(name=vp.name, alias=case.alias)
-        await self.tell_coordinators(uow, case, [Reply(text)], now)
+
+        def told(t: Translator) -> list[Reply]:
+            text = t.gettext(
+                "{name} blocked the parent of {alias}; the case is closed. "
+                "Its history: /case {alias}"
+            )
+            return [Reply(text.format(name=vp.name, alias=case.alias))]
+
+        await self.tell_coordinators(uow, case, told, now)
         return replies
 
     async def withdraw_all(self, uow: UnitOfWork, parent_id: int, now: datetime) -> None:
@@ -455,7 +467,6 @@ class CaseDesk:
         the staff's chats, and the staff are asked to delete the rest. Each case is added
         to the anonymous figures first, as a purge would."""
         cases = await uow.cases.of_parent(parent_id)
-        t = self._staff()
         for case in cases:
             await uow.outbox.drop_source(f"case:{case.id}", "relay", "the parent erased everything")
             for offer_id, _, status in await uow.cases.offers_of(case.id):
@@ -468,6 +479,7 @@ class CaseDesk:
             for member_id in await uow.cases.members(case.id):
                 member = await uow.people.get(member_id)
                 if member is not None:
+                    t = staff_translator(self._catalogs, member)
                     text = t.gettext(
                         "The parent of {alias} has withdrawn and asked us to erase everything. "
                         "We deleted what they sent in the last 48 hours from this chat; "
@@ -494,8 +506,7 @@ class CaseDesk:
             uow, person.subject_hash, person.sealed_chat, [Reply(text)], f"case:{case.id}", now
         )
 
-    def _offer(self, case: Case, offer_id: int) -> Reply:
-        t = self._staff()
+    def _offer(self, t: Translator, case: Case, offer_id: int) -> Reply:
         text = t.gettext(
             "New question {alias}\nLanguage: {language}\nTopic: {topic}\nUrgent: {urgent}\n\n"
             "You see the question itself after you accept."
@@ -547,33 +558,38 @@ class CaseDesk:
     async def _nobody_can_take(
         self, uow: UnitOfWork, case: Case, reasons: str, now: datetime
     ) -> None:
-        t = self._staff()
-        text = t.gettext(
-            "Case {alias} ({language}, urgent: {urgent}): no vertrouwenspersoon can take it "
-            "now.\n{reasons}"
-        ).format(
-            alias=case.alias,
-            language=case.language,
-            reasons=reasons,
-            urgent=_yes_no(t, case.urgent),
-        )
-        await self.tell_coordinators(uow, case, [Reply(text)], now)
+
+        def told(t: Translator) -> list[Reply]:
+            text = t.gettext(
+                "Case {alias} ({language}, urgent: {urgent}): no vertrouwenspersoon can take it "
+                "now.\n{reasons}"
+            ).format(
+                alias=case.alias,
+                language=case.language,
+                reasons=reasons,
+                urgent=_yes_no(t, case.urgent),
+            )
+            return [Reply(text)]
+
+        await self.tell_coordinators(uow, case, told, now)
 
     async def tell_coordinators(
-        self, uow: UnitOfWork, case: Case, replies: list[Reply], now: datetime
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        compose: Callable[[Translator], list[Reply]],
+        now: datetime,
     ) -> None:
+        """Every active coordinator hears, each in their own language."""
         for coordinator in await uow.people.coordinators():
             await self._mail.send(
                 uow,
                 coordinator.subject_hash,
                 coordinator.sealed_chat,
-                replies,
+                compose(staff_translator(self._catalogs, coordinator)),
                 f"case:{case.id}",
                 now,
             )
-
-    def _staff(self) -> Translator:
-        return self._catalogs.translator(STAFF_LANGUAGE)
 
 
 def register_case_tasks(registry: TaskRegistry, desk: CaseDesk) -> None:

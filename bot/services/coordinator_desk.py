@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import STAFF_LANGUAGE, CaseDesk
+from bot.services.cases import CaseDesk
+from bot.services.staff import LANGUAGE_ACTION, StaffLanguages, staff_translator
 from bot.services.urgent import ASSIGN, UrgentLadder
 from flows.inputs import Command, Input, Pick, number
 from flows.outputs import Reply
@@ -17,16 +18,25 @@ from storage.records import Person
 
 
 class CoordinatorDesk:
-    def __init__(self, catalogs: Catalogs, cases: CaseDesk, ladder: UrgentLadder) -> None:
+    def __init__(
+        self,
+        catalogs: Catalogs,
+        cases: CaseDesk,
+        ladder: UrgentLadder,
+        languages: StaffLanguages,
+    ) -> None:
         self._catalogs = catalogs
         self._cases = cases
         self._ladder = ladder
+        self._languages = languages
 
     async def handle(
         self, uow: UnitOfWork, coordinator: Person, incoming: Input, now: datetime
     ) -> list[Reply]:
-        t = self._catalogs.translator(STAFF_LANGUAGE)
-        if isinstance(incoming, Pick):  # the urgent ladder's buttons are the only ones
+        t = staff_translator(self._catalogs, coordinator)
+        if isinstance(incoming, Pick) and incoming.action.startswith(LANGUAGE_ACTION):
+            return await self._languages.choose(uow, coordinator, incoming.action, now)
+        if isinstance(incoming, Pick):  # else only the urgent ladder's buttons
             return await self._assign(uow, coordinator, incoming.action, now, t)
         if not isinstance(incoming, Command):
             return [self._help(t)]
@@ -41,6 +51,8 @@ class CoordinatorDesk:
                         )
                     )
                 ]
+            case "language", _:
+                return [self._languages.picker(coordinator)]
             case "vps", []:
                 return [await self._vps(uow, t)]
             case "urgent", []:
@@ -48,7 +60,7 @@ class CoordinatorDesk:
                 for one in urgent:
                     if one.status in OPEN_STATUSES:
                         await uow.cases.accessed(one, coordinator.id, "urgent view", now)
-                return [Reply(self._ladder.view(urgent, now))]
+                return [Reply(self._ladder.view(t, urgent, now))]
             case "deactivate", [word] if (vp_number := number(word)) is not None:
                 return await self._deactivate(uow, vp_number, now, t)
             case "activate", [word] if (vp_number := number(word)) is not None:
@@ -170,4 +182,6 @@ class CoordinatorDesk:
                 "/case ALIAS – a case's history\n"
                 "/urgent – open urgent questions and the last 30 days' figures"
             )
+            + "\n"
+            + t.gettext("/language – the language you work in here")
         )

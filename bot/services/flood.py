@@ -25,8 +25,9 @@ from aiolimiter import AsyncLimiter
 from bot.i18n import Catalogs, Translator
 from bot.services.coordinator_settings import Flood as FloodSettings
 from bot.services.privacy import IdentityVault
-from bot.services.relay import FROM_PARENTS, STAFF_LANGUAGE, Relay, Said
+from bot.services.relay import FROM_PARENTS, Relay, Said
 from bot.services.scheduling import TaskRegistry
+from bot.services.staff import staff_translator
 from bot.services.task_kinds import RELAY_PACED
 from bot.services.turn import Turn
 from flows.outputs import Reply
@@ -104,8 +105,8 @@ class Flood:
         language_hint: str | None,
     ) -> list[Reply]:
         """An update beyond the limit: kept if it is for the VP; one notice per interval."""
-        if await uow.people.find(sender) is not None:
-            t = self._catalogs.translator(STAFF_LANGUAGE)
+        if (person := await uow.people.find(sender)) is not None:
+            t = staff_translator(self._catalogs, person)
             text = t.gettext(
                 "You are sending messages faster than the bot can handle. Please wait a "
                 "minute. What you sent in the meantime was not passed on: send it again then."

@@ -11,16 +11,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import STAFF_LANGUAGE, CaseDesk
+from bot.services.cases import CaseDesk
 from bot.services.conversations import MENU, Conversations
 from bot.services.coordinator_desk import CoordinatorDesk
 from bot.services.languages import LANGUAGES, from_telegram_code
 from bot.services.leaving import Leaving
-from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
 from bot.services.relay import HOLD_ACTION, Said
 from bot.services.sharing import CONSENT_ACTION, SHARE_ACTION, Sharing
-from bot.services.staff import COORDINATOR, INVITE_PREFIX, MENUS, Staff
+from bot.services.staff import (
+    COORDINATOR,
+    INVITE_PREFIX,
+    Staff,
+    StaffLanguages,
+    staff_translator,
+)
 from bot.services.urgent import UrgentLadder
 from bot.services.vp_desk import VpDesk
 from flows.answers import normalise
@@ -71,8 +76,9 @@ class Reception:
         self.cases = cases
         self.leaving = leaving
         self.sharing = Sharing(vault, catalogs, cases)
-        self.vp_desk = VpDesk(catalogs, cases, self.sharing)
-        self.coordinator_desk = CoordinatorDesk(catalogs, cases, ladder)
+        self.staff_languages = StaffLanguages(vault, catalogs, enabled)
+        self.vp_desk = VpDesk(catalogs, cases, self.sharing, self.staff_languages)
+        self.coordinator_desk = CoordinatorDesk(catalogs, cases, ladder, self.staff_languages)
 
     @property
     def languages(self) -> list[str]:
@@ -211,9 +217,7 @@ class Reception:
                 )
             ]
         await self.cases.offer_waiting(uow, now)  # a new VP may take what is waiting
-        staff_t = self._t(STAFF_LANGUAGE)
-        commands = [(name, staff_t.gettext(text)) for name, text in MENUS[person.role]]
-        await Mail(self._vault).menu(uow, person.subject_hash, person.sealed_chat, commands, now)
+        await self.staff_languages.send_menu(uow, person, now)
         if person.role == COORDINATOR:
             text = t.gettext("Welcome, {name}. You are now registered as a coordinator.")
         else:
@@ -361,8 +365,8 @@ class Reception:
 
         Nobody is registered by this: an unknown sender stays unknown."""
         key = self._vault.subject_hash(subject.channel, subject.external_id)
-        if await uow.people.find(key) is not None:
-            t = self._t(STAFF_LANGUAGE)
+        if (person := await uow.people.find(key)) is not None:
+            t = staff_translator(self._catalogs, person)
         else:
             parent = await uow.parents.find(key)
             if parent is not None and parent.stopped_at is not None:

@@ -16,12 +16,12 @@ from datetime import datetime
 from bot.i18n import Catalogs, Translator
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
+from bot.services.staff import staff_translator
 from flows.inputs import number
 from flows.outputs import Choice, Reply
 from storage import Parent, UnitOfWork
 from storage.records import Case, Person
 
-STAFF_LANGUAGE = "nl"
 FROM_PARENTS = ("text", "voice", "photo")
 FROM_STAFF = ("text", "voice", "photo", "document")
 REVEALING = ("contact", "location", "venue", "document")
@@ -159,7 +159,7 @@ class Relay:
         self, uow: UnitOfWork, person: Person, said: Said, now: datetime
     ) -> list[Reply]:
         """Pass a VP's (or second person's) message on, only to a case that is certain."""
-        t = self._staff()
+        t = staff_translator(self._catalogs, person)
         if said.edited:
             await self._edit(uow, person.subject_hash, said, now)
             return []
@@ -202,7 +202,7 @@ class Relay:
     async def staff_to(
         self, uow: UnitOfWork, person: Person, case: Case, said: Said, now: datetime
     ) -> list[Reply]:
-        t = self._staff()
+        t = staff_translator(self._catalogs, person)
         members = await uow.cases.members(case.id)
         if person.id not in members or not case.relaying:
             return [
@@ -318,7 +318,7 @@ class Relay:
             person = await uow.people.find(copy.recipient)
             chat: str | None
             if person is not None:
-                chat, t = person.sealed_chat, self._staff()
+                chat, t = person.sealed_chat, staff_translator(self._catalogs, person)
                 header = t.gettext("{alias} ▸ (edited)").format(alias=case.alias)
             else:
                 parent = await uow.parents.find(copy.recipient)
@@ -375,9 +375,6 @@ class Relay:
 
     def _seal(self, said: Said) -> str:
         return self._vault.seal(said.to_json())
-
-    def _staff(self) -> Translator:
-        return self._catalogs.translator(STAFF_LANGUAGE)
 
     @staticmethod
     def _say(t: Translator, text: str) -> Reply:

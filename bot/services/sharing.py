@@ -9,9 +9,10 @@ import re
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import STAFF_LANGUAGE, CaseDesk
+from bot.services.cases import CaseDesk
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
+from bot.services.staff import staff_translator
 from flows.inputs import number
 from flows.limits import MAX_BUTTON_LABEL
 from flows.outputs import Choice, Reply
@@ -94,12 +95,12 @@ class Sharing:
         known[shared["kind"]] = shared["value"]
         await uow.cases.set_reveal(case.id, self._vault.seal(json.dumps(known)))
         await uow.cases.note(case.id, "shared", shared["kind"], now)
-        st = self._staff()
-        if shared["kind"] == "phone":
-            note = st.gettext("The parent of {alias} shares their phone number: {value}")
-        else:
-            note = st.gettext("The parent of {alias} shares their first name: {value}")
         for person in await self._members(uow, case):
+            st = staff_translator(self._catalogs, person)
+            if shared["kind"] == "phone":
+                note = st.gettext("The parent of {alias} shares their phone number: {value}")
+            else:
+                note = st.gettext("The parent of {alias} shares their first name: {value}")
             shown = note.format(alias=case.alias, value=shared["value"])
             await self._mail.send(
                 uow,
@@ -115,8 +116,7 @@ class Sharing:
 
     # --- a second person (duo-coaching) ----------------------------------------------------
 
-    def choose_second(self, case: Case, candidates: list[Person]) -> Reply:
-        t = self._staff()
+    def choose_second(self, t: Translator, case: Case, candidates: list[Person]) -> Reply:
         if not candidates:
             return Reply(t.gettext("There is nobody else registered to bring in."))
         rows = tuple((Choice(_label(p.name), f"{DUO_ACTION}{case.id}:{p.id}"),) for p in candidates)
@@ -144,7 +144,7 @@ class Sharing:
         )
         await self._cases.to_parent(uow, case, [question], now)
         await uow.cases.note(case.id, "duo_asked", f"VP {vp.id} asks for {second.id}", now)
-        st = self._staff()
+        st = staff_translator(self._catalogs, vp)
         return [Reply(st.gettext("We asked the parent. You will hear their answer here."))]
 
     async def consent(
@@ -159,7 +159,7 @@ class Sharing:
         vp = await uow.people.get(case.vp_id or 0) if case else None
         if case is None or second is None or vp is None or not second.active:
             return [self._say(t, t.gettext("That button no longer works."))]
-        st = self._staff()
+        st = staff_translator(self._catalogs, vp)
         if answer != "yes":
             await uow.cases.note(case.id, "duo_refused", f"{second.id}", now)
             note = st.gettext("The parent of {alias} prefers to keep talking with you alone.")
@@ -168,7 +168,7 @@ class Sharing:
         await uow.cases.add_member(case.id, second.id, now)
         await uow.cases.note(case.id, "duo_added", f"{second.id}", now)
         await uow.cases.accessed(case, second.id, "read", now)
-        intro = st.gettext(
+        intro = staff_translator(self._catalogs, second).gettext(
             "{name} brought you into {alias}, with the parent's consent. Their question:"
         )
         await self._mail.send(
@@ -201,9 +201,6 @@ class Sharing:
         await self._mail.send(
             uow, person.subject_hash, person.sealed_chat, [Reply(text)], f"case:{case.id}", now
         )
-
-    def _staff(self) -> Translator:
-        return self._catalogs.translator(STAFF_LANGUAGE)
 
     @staticmethod
     def _say(t: Translator, text: str) -> Reply:

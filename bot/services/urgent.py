@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import STAFF_LANGUAGE, CaseDesk
+from bot.services.cases import CaseDesk
 from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.scheduling import TaskRegistry
 from bot.services.task_kinds import URGENT_BREACH, URGENT_COORDINATOR, URGENT_EVERYONE
@@ -60,7 +60,6 @@ class UrgentLadder:
         if case is None or case.status not in NOT_ACCEPTED:
             return
         await uow.cases.note(case.id, "ladder", "a coordinator is asked to assign", now)
-        t = self._staff()
         load = await uow.cases.load_per_vp()
         vps = [vp for vp in await uow.people.vps() if vp.active]
         rows = []
@@ -68,15 +67,19 @@ class UrgentLadder:
             label = f"{vp.name} ({','.join(vp.languages)}) {load.get(vp.id, 0)}/{vp.capacity}"
             rows.append((Choice(label[:MAX_BUTTON_LABEL], f"{ASSIGN}{case.id}:{vp.id}"),))
         left = self._settings().urgent.breach_after - (now - case.created_at)
-        text = t.gettext(
-            "Urgent question {alias} ({language}, {topic}) has no vertrouwenspersoon yet; "
-            "{left} left until the deadline. Who takes it?"
-        ).format(
-            alias=case.alias, language=case.language, topic=case.topic or "-", left=_hours(left)
-        )
-        if not rows:
-            text += "\n" + t.gettext("No vertrouwenspersonen are registered yet.")
-        await self._cases.tell_coordinators(uow, case, [Reply(text, choices=tuple(rows))], now)
+
+        def asked(t: Translator) -> list[Reply]:
+            text = t.gettext(
+                "Urgent question {alias} ({language}, {topic}) has no vertrouwenspersoon yet; "
+                "{left} left until the deadline. Who takes it?"
+            ).format(
+                alias=case.alias, language=case.language, topic=case.topic or "-", left=_hours(left)
+            )
+            if not rows:
+                text += "\n" + t.gettext("No vertrouwenspersonen are registered yet.")
+            return [Reply(text, choices=tuple(rows))]
+
+        await self._cases.tell_coordinators(uow, case, asked, now)
 
     async def breach(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
         """48 hours without a VP in contact: recorded once, raised to every coordinator."""
@@ -88,16 +91,19 @@ class UrgentLadder:
         await uow.cases.note(
             case.id, "breach", f"no VP in contact after {_hours(now - case.created_at)}", now
         )
-        t = self._staff()
-        text = t.gettext(
-            "BREACH: urgent question {alias} has no vertrouwenspersoon in contact after "
-            "{hours}. Please act now: /case {alias}"
-        ).format(alias=case.alias, hours=_hours(self._settings().urgent.breach_after))
-        await self._cases.tell_coordinators(uow, case, [Reply(text)], now)
+        hours = _hours(self._settings().urgent.breach_after)
 
-    def view(self, cases: list[Case], now: datetime) -> str:
+        def alert(t: Translator) -> list[Reply]:
+            text = t.gettext(
+                "BREACH: urgent question {alias} has no vertrouwenspersoon in contact after "
+                "{hours}. Please act now: /case {alias}"
+            )
+            return [Reply(text.format(alias=case.alias, hours=hours))]
+
+        await self._cases.tell_coordinators(uow, case, alert, now)
+
+    def view(self, t: Translator, cases: list[Case], now: datetime) -> str:
         """/urgent: open urgent cases with the time left; the last 30 days' figures."""
-        t = self._staff()
         limit = self._settings().urgent.breach_after
         lines = [t.gettext("Open urgent questions:")]
         open_ones = [c for c in cases if c.status in OPEN_STATUSES]
@@ -129,9 +135,6 @@ class UrgentLadder:
             t.gettext("breaches: {count}").format(count=breaches),
         ]
         return "\n".join(lines)
-
-    def _staff(self) -> Translator:
-        return self._catalogs.translator(STAFF_LANGUAGE)
 
 
 def _median(values: list[timedelta]) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, STAFF_LANGUAGE, CaseDesk
+from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, CaseDesk
 from bot.services.relay import Said
 from bot.services.sharing import Sharing
+from bot.services.staff import LANGUAGE_ACTION, StaffLanguages, staff_translator
 from flows.inputs import Command, Input, Pick, number
 from flows.outputs import Choice, Reply
 from storage import UnitOfWork
@@ -34,10 +35,13 @@ def outcome_label(t: Translator, outcome: str) -> str:
 
 
 class VpDesk:
-    def __init__(self, catalogs: Catalogs, cases: CaseDesk, sharing: Sharing) -> None:
+    def __init__(
+        self, catalogs: Catalogs, cases: CaseDesk, sharing: Sharing, languages: StaffLanguages
+    ) -> None:
         self._catalogs = catalogs
         self._cases = cases
         self._sharing = sharing
+        self._languages = languages
 
     async def handle(
         self,
@@ -47,7 +51,9 @@ class VpDesk:
         now: datetime,
         said: Said | None = None,
     ) -> list[Reply]:
-        t = self._catalogs.translator(STAFF_LANGUAGE)
+        t = staff_translator(self._catalogs, person)
+        if isinstance(incoming, Pick) and incoming.action.startswith(LANGUAGE_ACTION):
+            return await self._languages.choose(uow, person, incoming.action, now)
         if isinstance(incoming, Pick):
             return await self._pick(uow, person, incoming.action, now, t)
         if not isinstance(incoming, Command):
@@ -95,6 +101,8 @@ class VpDesk:
                 ]
             case "capacity":
                 return [Reply(t.gettext("Write a number from 1 to 20, for example /capacity 3."))]
+            case "language":
+                return [self._languages.picker(person)]
             case "cases":
                 return [self._cases_of(await uow.cases.of_member(person.id), t)]
             case "close" | "block" | "duo":
@@ -152,7 +160,7 @@ class VpDesk:
             return [Reply(text.format(alias=case.alias), choices=rows)]
         members = set(await uow.cases.members(case.id))
         others = [p for p in await uow.people.vps() if p.active and p.id not in members]
-        return [self._sharing.choose_second(case, others)]
+        return [self._sharing.choose_second(t, case, others)]
 
     async def _pick(
         self, uow: UnitOfWork, person: Person, action: str, now: datetime, t: Translator
@@ -214,6 +222,8 @@ class VpDesk:
                 "/away and /available – pause new questions, or take them again\n"
                 "/capacity N – how many open questions at a time"
             )
+            + "\n"
+            + t.gettext("/language – the language you work in here")
             + "\n"
             + t.gettext(
                 "To write to a parent, reply to their message; with one open question you "

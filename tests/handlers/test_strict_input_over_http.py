@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import RLM
-from bot.services.cases import STAFF_LANGUAGE
+from bot.services.staff import STAFF_LANGUAGE
 from storage import Database
 from storage.people import Profile
 from storage.records import Case, ConversationRecord, Person

@@ -5,6 +5,7 @@ limit of open cases per parent."""
 from __future__ import annotations
 
 from bot.services.coordinator_desk import CoordinatorDesk
+from bot.services.staff import StaffLanguages
 from flows.inputs import Command, Pick
 from flows.outputs import Reply
 from storage import Database
@@ -12,7 +13,8 @@ from storage.people import Profile
 from tests.bot.services.test_case_access import a_parent_with_key, accepted_case, as_vp
 from tests.bot.services.test_cases import CATALOGS, DESK, LADDER, NOW, VAULT, register
 
-COORDINATOR_DESK = CoordinatorDesk(CATALOGS, DESK, LADDER)
+STAFF_LANGUAGES = StaffLanguages(VAULT, CATALOGS, lambda: CATALOGS.languages)
+COORDINATOR_DESK = CoordinatorDesk(CATALOGS, DESK, LADDER, STAFF_LANGUAGES)
 
 
 async def as_coordinator(db: Database, person: int, name: str, argument: str = "") -> str:

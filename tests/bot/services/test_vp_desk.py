@@ -3,9 +3,10 @@ and routing follows them."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.services.sharing import Sharing
+from bot.services.staff import StaffLanguages
 from bot.services.vp_desk import VpDesk
 from flows.inputs import Command, Text
 from storage import Database
@@ -13,7 +14,8 @@ from storage.people import Profile
 from tests.bot.services.test_cases import CATALOGS, DESK, VAULT, a_parent, opened, register
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
-VP_DESK = VpDesk(CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK))
+STAFF_LANGUAGES = StaffLanguages(VAULT, CATALOGS, lambda: CATALOGS.languages)
+VP_DESK = VpDesk(CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK), STAFF_LANGUAGES)
 
 
 async def command(db: Database, person_id: int, name: str, argument: str | None = None) -> str:
@@ -64,3 +66,54 @@ async def test_open_cases_are_listed_by_alias_only(database: Database) -> None:
         await DESK.answer(uow, person, offer, "yes", NOW)
     listed = await command(database, vp, "cases")
     assert case.alias in listed and "school" in listed and "geheim" not in listed
+
+
+async def test_a_vp_chooses_their_own_language_for_everything_after(database: Database) -> None:
+    """/language lists every enabled language; after choosing Turkish the help, the menu
+    and an offer come in Turkish; Dutch stays the default for everyone else."""
+    from flows.inputs import Pick
+
+    tr, nl = CATALOGS.translator("tr"), CATALOGS.translator("nl")
+    vp = await register(database, 1, Profile("vp", "Ayşe", ("tr",), "f"))
+    await register(database, 2, Profile("vp", "Noor", ("ar",), "f"))  # stays Dutch
+    picker_text = nl.gettext("Which language do you want to work in here?")
+    async with database.transaction() as uow:
+        person = await uow.people.get(vp)
+        assert person is not None
+        [picker] = await VP_DESK.handle(uow, person, Command("language", None), NOW)
+        assert picker.text == picker_text
+        actions = [choice.action for row in picker.choices for choice in row]
+        assert actions == [f"staff-lang:{code}" for code in CATALOGS.languages]
+        [done] = await VP_DESK.handle(uow, person, Pick("staff-lang:tr"), NOW)
+        chosen = await uow.people.get(vp)
+        assert chosen is not None and chosen.language == "tr"
+        assert done.text == tr.gettext(
+            "From now on you get your messages here in {language}."
+        ).format(language="Türkçe")
+        [help_] = await VP_DESK.handle(uow, chosen, Text("merhaba"), NOW)
+        assert help_.text.startswith(
+            tr.gettext(
+                "You are registered with Tussen In. New questions arrive here; "
+                "you choose Accept or Decline."
+            )
+        )
+        [refused] = await VP_DESK.handle(uow, chosen, Pick("staff-lang:xx"), NOW)
+        assert refused.text == tr.gettext("That choice is no longer available.")
+    parent = await a_parent(database)
+    async with database.transaction() as uow:
+        case, _ = await opened(uow, parent, "tr", {}, False, NOW)
+        [offered] = await uow.cases.offered_to(case.id)
+        people = {p.subject_hash: p for p in await uow.people.vps()}
+        pending = await uow.outbox.claim(NOW, "test", timedelta(seconds=30), 50, per_chat=10)
+    words = {"tr": tr.gettext("Accept"), "": nl.gettext("Accept")}
+    assert words["tr"] != words[""]  # the catalogs differ: the check can fail
+    offers = [
+        m for m in pending if m.kind == "reply" and "offer:" in VAULT.open(m.sealed_payload or "")
+    ]
+    [offer] = offers
+    assert people[offer.recipient].id == offered
+    assert words[people[offer.recipient].language] in VAULT.open(offer.sealed_payload or "")
+    menus = [m for m in pending if m.kind == "menu" and people[m.recipient].id == vp]
+    assert menus and tr.gettext("The language you work in here") in VAULT.open(
+        menus[-1].sealed_payload or ""
+    )
