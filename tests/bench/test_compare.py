@@ -37,3 +37,26 @@ def test_the_smallest_comparison_reports_every_row_and_no_lost_or_duplicate_repl
     for heading in ("| who |", "| this bot |", "| a lone parent |", "| due tasks |"):
         assert heading in done.stdout
     assert "0 lost and 0 duplicate replies" in done.stdout
+
+
+def test_the_profile_of_a_short_walk_names_where_the_cpu_went() -> None:
+    """`python -m bench.profile` on SQLite for a few seconds: a summary by part, with the
+    database layer and the project among them and idle waiting kept out of the shares."""
+    short = ["--backend", "sqlite", "--parents", "5", "--seconds", "3", "--top", "5"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.profile", *short],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[3].strip()
+        for line in done.stdout.splitlines()
+        if line.startswith("| ") and not line.startswith("| part")
+    }
+    assert rows["SQLAlchemy"].endswith("%") and rows["the project (bot, flows, handlers, storage)"]
+    assert rows["waiting in epoll (idle, not CPU)"] == "–"
+    shares = [int(v.rstrip("%")) for v in rows.values() if v.endswith("%")]
+    assert 95 <= sum(shares) <= 105  # the CPU parts add up to the whole
