@@ -8,10 +8,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
-from bot.i18n import DOMAIN, LOCALES_DIR, REVIEW_MARK
+from bot.i18n import DOMAIN, LOCALES_DIR, REVIEW_MARK, is_flow_text
 
 SCRIPTS: dict[str, tuple[tuple[int, int], ...]] = {
     "arabic": ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
@@ -81,16 +81,44 @@ def check_entry(code: str, context: str | None, source: str, text: str) -> list[
 def check_catalog(code: str, catalog: Catalog) -> list[CatalogProblem]:
     out = []
     for message in catalog:
+        if message.id and isinstance(message.id, tuple):
+            out += _check_plural(code, message)
+            continue
         if not message.id or not isinstance(message.string, str) or not message.string:
             continue
         if message.context == "control words":
             continue  # word lists: checked by use, not by shape
         out += check_entry(code, message.context, str(message.id), message.string)
-        flow_text = ":" in (message.context or "")
+        flow_text = is_flow_text(message.context)
         words = len(str(message.id).split())  # a name such as "Tussen In" may stay as it is
         if flow_text and code != "nl" and message.string == message.id and words >= 3:
             out.append(CatalogProblem(code, message.context, "still the Dutch source text"))
     return out
+
+
+def _check_plural(code: str, message: Message) -> list[CatalogProblem]:
+    """Each plural form against the plural source; a form for one may say the number in a
+    word ("one question"), so only {count} may be missing from it."""
+    out = []
+    source = str(message.id[1])
+    for form in message.string if isinstance(message.string, tuple) else ():
+        if not form:
+            continue
+        for problem in check_entry(code, message.context, source, form):
+            rest = sorted(p for p in PLACEHOLDER.findall(source) if p != "{count}")
+            shown = sorted(p for p in PLACEHOLDER.findall(form) if p != "{count}")
+            if problem.message.startswith("placeholders changed") and rest == shown:
+                continue
+            out.append(problem)
+    return out
+
+
+def _translated(message: Message) -> bool:
+    if message.fuzzy:
+        return False
+    if isinstance(message.string, tuple):
+        return bool(message.string) and all(message.string)
+    return isinstance(message.string, str) and bool(message.string)
 
 
 def reviewed(catalog: Catalog) -> bool:
@@ -106,5 +134,5 @@ def coverage(catalog: Catalog, prefix: str | None = None) -> tuple[int, int]:
     entries = [
         m for m in catalog if m.id and (prefix is None or (m.context or "").startswith(prefix))
     ]
-    done = [m for m in entries if isinstance(m.string, str) and m.string and not m.fuzzy]
+    done = [m for m in entries if _translated(m)]
     return len(done), len(entries)

@@ -22,6 +22,15 @@ from bot.services.languages import FALLBACK_LANGUAGE, LANGUAGES
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 RLM = "\u200f"
+# The translation context of a sentence about a person of that gender (Person.gender).
+VP_CONTEXTS = {"f": "vp:f", "m": "vp:m"}
+VP_KEYWORD = "vpgettext"  # Translator.vpgettext: its msgids get both contexts in the catalogs
+
+
+def is_flow_text(context: str | None) -> bool:
+    """A flow's text has the context "flow:node:part" (flows/extract.py); the gendered
+    contexts "vp:f" and "vp:m" are the code's own sentences."""
+    return bool(context) and ":" in (context or "") and context not in VP_CONTEXTS.values()
 
 
 def N_(message: str) -> str:
@@ -128,6 +137,15 @@ class Translator:
     def npgettext(self, context: str, singular: str, plural: str, count: int) -> str:
         return self._translations.npgettext(context, singular, plural, count)
 
+    def vpgettext(self, gender: str, message: str) -> str:
+        """A sentence about a VP (or another staff member) in the grammar of their gender
+        (he/she in Arabic, verb endings in Polish...); plain gettext when it is unknown."""
+        context = VP_CONTEXTS.get(gender)
+        if context is None:
+            return self.gettext(message)
+        text = self._translations.pgettext(context, message)
+        return text if text != message else self.gettext(message)  # not translated yet
+
 
 class Catalogs:
     """Loaded catalogs for the enabled languages, compiled first when missing or stale; one
@@ -184,11 +202,35 @@ def extract_template(
     `source` is the folder that holds the packages: the repo, or site-packages when installed."""
     from babel.messages.frontend import CommandLineInterface
 
-    arguments = ["-F", str(config), "-k", "N_", "-k", "NP_:1c,2", "--no-location"]
-    arguments += ["--sort-output", "--project", "Tussen In bot", "--copyright-holder", "Tussen In"]
+    arguments = ["-F", str(config), "-k", "N_", "-k", "NP_:1c,2", "-k", f"{VP_KEYWORD}:2"]
+    arguments += ["--no-location", "--sort-output"]
+    arguments += ["--project", "Tussen In bot", "--copyright-holder", "Tussen In"]
     CommandLineInterface().run(
         ["pybabel", "-q", "extract", *arguments, "-o", str(template), str(source)]
     )
+    _add_gender_contexts(template, gendered_messages(source))
+
+
+def gendered_messages(source: Path = ROOT) -> list[str]:
+    """Every msgid the code passes to vpgettext: each needs a vp:f and a vp:m translation."""
+    from babel.messages.extract import extract_from_dir
+
+    found = extract_from_dir(
+        source,
+        method_map=[("bot/**.py", "python"), ("handlers/**.py", "python")],
+        keywords={VP_KEYWORD: (2,)},
+    )
+    return sorted({message for _, _, message, _, _ in found if isinstance(message, str)})
+
+
+def _add_gender_contexts(template: Path, messages: list[str]) -> None:
+    with template.open("rb") as handle:
+        catalog = read_po(handle)
+    for message in messages:
+        for context in VP_CONTEXTS.values():
+            catalog.add(message, context=context, auto_comments=["a sentence about a VP"])
+    with template.open("wb") as handle:
+        write_po(handle, catalog, sort_output=True)  # as pybabel extract writes it
 
 
 def update_catalogs(
@@ -212,7 +254,7 @@ def update_catalogs(
         if code == FLOW_SOURCE_LANGUAGE:
             # The flows are written in Dutch: their Dutch "translation" is the text itself.
             for message in catalog:
-                if message.id and ":" in (message.context or ""):
+                if message.id and is_flow_text(message.context):
                     message.string, message.flags = message.id, set()
         if code in PLURAL_FORMS:
             # Babel offers no setter; its header writer reads these two attributes.

@@ -84,3 +84,24 @@ def test_a_flow_text_left_in_dutch_is_reported() -> None:
     catalog.add("Accept", "Accept")  # UI strings are English in en; not flow texts
     assert [p.message for p in check_catalog("so", catalog)] == ["still the Dutch source text"]
     assert check_catalog("nl", catalog) == []
+
+
+def test_plural_forms_are_checked_and_counted() -> None:
+    """Every plural form is checked like a text (a form for one may spell the number out);
+    a plural entry with a form missing is not translated; a gendered sentence in English is
+    not a flow text left in Dutch."""
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale="pl")
+    source = ("{count} urgent question in {language}", "{count} urgent questions in {language}")
+    catalog.add(source, ("jedno pilne pytanie: {language}", "{count} pilne", "{count} pilnych"))
+    assert [p.message for p in check_catalog("pl", catalog)] == [
+        "placeholders changed: ['{count}', '{language}'] became ['{count}']",
+        "placeholders changed: ['{count}', '{language}'] became ['{count}']",
+    ]
+    assert coverage(catalog) == (1, 1)
+    catalog.add(("{count} day", "{count} days"), ("{count} dzień", "", "{count} dni"))
+    assert coverage(catalog) == (1, 2)
+    english = Catalog(locale="en")
+    english.add("She will write to you.", "She will write to you.", context="vp:f")
+    assert check_catalog("en", english) == []
