@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -33,6 +36,29 @@ EVENT = CaseEventRow.__table__.c  # type: ignore[attr-defined]
 MEMBER = CaseMemberRow.__table__.c  # type: ignore[attr-defined]
 ACCESS = CaseAccessRow.__table__.c  # type: ignore[attr-defined]
 BLOCK = ParentBlockRow.__table__.c  # type: ignore[attr-defined]
+
+
+EventValue = str | int | bool | None
+CaseDetail = dict[str, EventValue] | str
+MAX_DETAIL = 500  # the column's width
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    kind: str
+    detail: CaseDetail  # plain text in rows written before details were structured
+    at: datetime
+
+
+def _detail(stored: str) -> CaseDetail:
+    if stored.startswith("{"):
+        try:
+            value = json.loads(stored)
+        except ValueError:
+            return stored
+        if isinstance(value, dict):
+            return value
+    return stored
 
 
 def _case(row: CaseRow) -> Case:
@@ -142,16 +168,32 @@ class Cases:
         )
         return affected_rows(result) == 1
 
-    async def note(self, case_id: int, kind: str, detail: str, now: datetime) -> None:
-        """One line of the case's history; details name VPs by id, parents never."""
-        self._session.add(CaseEventRow(case_id=case_id, at=now, kind=kind, detail=detail[:500]))
+    async def note(
+        self, case_id: int, kind: str, detail: Mapping[str, EventValue], now: datetime
+    ) -> None:
+        """One event of the case's history: plain values (codes, VP ids, numbers), stored as
+        JSON and put into words when read; VPs by id, parents never."""
+        if isinstance(detail, str):  # not typed so, but never lost: shown as it is
+            text = detail
+        else:
+            text = json.dumps(dict(detail), ensure_ascii=False, separators=(",", ":"))
+
+        if len(text) > MAX_DETAIL:
+            raise ValueError(f"a {kind} event's detail is longer than {MAX_DETAIL} characters")
+        self._session.add(CaseEventRow(case_id=case_id, at=now, kind=kind, detail=text))
         await self._session.flush()
 
-    async def history(self, case_id: int) -> list[tuple[str, str]]:
+    async def history(self, case_id: int) -> list[tuple[str, CaseDetail]]:
+        """Each event's kind and detail: a dict, or the plain text of an older row."""
+        return [(event.kind, event.detail) for event in await self.events(case_id)]
+
+    async def events(self, case_id: int) -> list[CaseEvent]:
         rows = await self._session.execute(
-            select(EVENT.kind, EVENT.detail).where(EVENT.case_id == case_id).order_by(EVENT.id)
+            select(EVENT.kind, EVENT.detail, EVENT.at)
+            .where(EVENT.case_id == case_id)
+            .order_by(EVENT.id)
         )
-        return [(kind, detail) for kind, detail in rows.all()]
+        return [CaseEvent(kind, _detail(detail), at) for kind, detail, at in rows.all()]
 
     async def lock(self, case_id: int) -> Case | None:
         """The case, locked until the transaction ends: everything that changes a case and
