@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from bot.services.languages import LANGUAGES
+from bot.services.staff import TOPICS
 from flows.durations import parse_duration
 from flows.guard import Refused, read_bounded, screen
 from flows.problems import clip, summary
@@ -84,6 +85,7 @@ class Urgent(_Strict):
     everyone_after: Duration = timedelta(hours=4)  # then every matching VP
     coordinator_after: Duration = timedelta(hours=24)  # then a coordinator assigns by hand
     breach_after: Duration = timedelta(hours=48)  # no VP in contact by then: a breach
+    breach_repeat: Duration = timedelta(hours=4)  # the breach alert again, until contact
 
     @model_validator(mode="after")
     def _in_order(self) -> Urgent:
@@ -91,6 +93,8 @@ class Urgent(_Strict):
             raise ValueError(
                 "the steps must come in order: everyone_after < coordinator_after < breach_after"
             )
+        if self.breach_repeat <= timedelta(0):
+            raise ValueError("breach_repeat must be longer than 0s")
         return self
 
 
@@ -134,6 +138,21 @@ class Flood(_Strict):
         return self
 
 
+class Matching(_Strict):
+    """Per topic, VPs of this gender (f or m) are offered the case first: a ranking preference,
+    never a filter, and the parent's own answer ("no preference" too) overrides it."""
+
+    preferred_gender: dict[str, Literal["f", "m"]] = Field(default_factory=dict)
+
+    @field_validator("preferred_gender")
+    @classmethod
+    def _known_topics(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = [topic for topic in value if topic not in TOPICS]
+        if unknown:
+            raise ValueError(f"no topic {', '.join(unknown)}; choose from {', '.join(TOPICS)}")
+        return value
+
+
 class CoordinatorSettings(_Strict):
     version: Literal[1]
     organisation: Organisation
@@ -145,6 +164,7 @@ class CoordinatorSettings(_Strict):
     follow_ups: FollowUps = FollowUps()
     retention: Retention = Retention()
     flood: Flood = Flood()
+    matching: Matching = Matching()
 
     @field_validator("languages")
     @classmethod

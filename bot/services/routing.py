@@ -1,8 +1,12 @@
 """Who gets a case: filter the vertrouwenspersonen who can take it, then rank them.
 
 Filter: active, available, speaks the case's language, below capacity, and of the gender the
-parent asked for (only when they asked). Rank: topic match, then fewest open cases, then the
-longest since their last offer. Pure: the caller stores the reasons in the case history.
+parent asked for (only when they asked). Rank: topic match, then the gender the coordinator
+prefers for the topic (settings.yaml, matching.preferred_gender; only when the parent was not
+asked or skipped, since their own answer, "no preference" too, overrides it), then fewest open
+cases, then the longest since their last offer. The topic comes before the preferred gender: a
+VP trained for the topic helps more than one of the preferred gender who is not. Pure: the
+caller stores the reasons in the case history.
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 GENDERS = ("f", "m")
+NO_PREFERENCE = "-"  # the parent answered "it does not matter" (Case.gender_pref)
+# Why a VP was passed over (Reason.code); "fits" is the reason of one who was ranked.
+SKIPPED = ("already_offered", "inactive", "away", "language", "full", "gender")
 
 
 @dataclass(frozen=True)
@@ -33,37 +40,60 @@ class Needs:
     language: str
     topic: str | None = None
     gender: str | None = None  # "f" or "m" when the parent asked; anything else: no preference
+    # The coordinator's preferred gender for the topic: ranks first, never filters out.
+    topic_gender: str | None = None
+
+    @property
+    def leaning(self) -> str | None:
+        """The gender ranked first: the topic's, unless the parent gave any answer at all."""
+        return self.topic_gender if self.gender is None else None
+
+
+Value = str | int | bool | None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a VP was skipped or chosen: a code and plain values, stored in the case history
+    and put into words for each reader by bot.services.staff_words."""
+
+    vp: int
+    code: str
+    values: tuple[tuple[str, Value], ...] = ()
+
+    def detail(self) -> dict[str, Value]:
+        return {"vp": self.vp, "why": self.code, **dict(self.values)}
 
 
 @dataclass(frozen=True)
 class Ranked:
     candidate: Candidate
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True)
 class Routing:
     ranked: list[Ranked]
-    excluded: list[str]
+    excluded: list[Reason]
 
     @property
     def nobody(self) -> bool:
         return not self.ranked
 
 
-def _excluded(vp: Candidate, needs: Needs, offered: set[int]) -> str | None:
+def _excluded(vp: Candidate, needs: Needs, offered: set[int]) -> Reason | None:
     if vp.id in offered:
-        return "already offered"
+        return Reason(vp.id, "already_offered")
     if not vp.active:
-        return "not active"
+        return Reason(vp.id, "inactive")
     if not vp.available:
-        return "away"
+        return Reason(vp.id, "away")
     if needs.language not in vp.languages:
-        return f"does not speak {needs.language}"
+        return Reason(vp.id, "language", (("language", needs.language),))
     if vp.open_cases >= vp.capacity:
-        return f"full ({vp.open_cases} of {vp.capacity})"
+        return Reason(vp.id, "full", (("open", vp.open_cases), ("capacity", vp.capacity)))
     if needs.gender in GENDERS and vp.gender != needs.gender:
-        return f"the parent asked for {'a woman' if needs.gender == 'f' else 'a man'}"
+        return Reason(vp.id, "gender", (("gender", needs.gender),))
     return None
 
 
@@ -74,25 +104,26 @@ def route(needs: Needs, candidates: list[Candidate], offered: set[int] | None = 
     for vp in candidates:
         why_not = _excluded(vp, needs, offered)
         if why_not:
-            excluded.append(f"VP {vp.id}: {why_not}")
+            excluded.append(why_not)
         else:
             fit.append(vp)
 
-    def order(vp: Candidate) -> tuple[bool, int, float]:
+    def order(vp: Candidate) -> tuple[bool, bool, int, float]:
         topic_match = needs.topic is not None and needs.topic in vp.topics
-        return (not topic_match, vp.open_cases, _since(vp))
+        leaning_match = needs.leaning is not None and vp.gender == needs.leaning
+        return (not topic_match, not leaning_match, vp.open_cases, _since(vp))
 
     ranked = []
     for vp in sorted(fit, key=order):
-        topic = "topic match" if needs.topic in vp.topics else "no topic match"
-        last = vp.last_offer_at.isoformat(timespec="minutes") if vp.last_offer_at else "never"
-        ranked.append(
-            Ranked(
-                vp,
-                f"VP {vp.id}: speaks {needs.language}, {topic}, "
-                f"{vp.open_cases} of {vp.capacity} cases, last offer {last}",
-            )
+        last = vp.last_offer_at.isoformat(timespec="minutes") if vp.last_offer_at else None
+        values: tuple[tuple[str, Value], ...] = (
+            ("language", needs.language),
+            ("topic_match", needs.topic in vp.topics),
+            ("open", vp.open_cases),
+            ("capacity", vp.capacity),
+            ("last_offer", last),
         )
+        ranked.append(Ranked(vp, Reason(vp.id, "fits", values)))
     return Routing(ranked, excluded)
 
 

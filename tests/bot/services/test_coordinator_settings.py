@@ -63,3 +63,25 @@ def test_reload_keeps_the_last_good_settings(tmp_path: Path) -> None:
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SettingsFileError, match="file not found"):
         SettingsFile(tmp_path)
+
+
+def test_a_preferred_gender_per_topic() -> None:
+    assert parse_settings(SHIPPED, Path("s")).matching.preferred_gender == {}
+    chosen = SHIPPED.replace("  preferred_gender: {}\n", "  preferred_gender: {safety: f}\n")
+    assert parse_settings(chosen, Path("s")).matching.preferred_gender == {"safety": "f"}
+
+
+@pytest.mark.parametrize(
+    ("value", "field", "expected"),
+    [
+        ("{violence: f}", "matching.preferred_gender", "no topic violence; choose from parenting"),
+        ("{safety: x}", "matching.preferred_gender.safety", "Input should be 'f' or 'm'"),
+        ("{safety: woman}", "matching.preferred_gender.safety", "Input should be 'f' or 'm'"),
+    ],
+)
+def test_a_wrong_preferred_gender_is_named(value: str, field: str, expected: str) -> None:
+    broken = SHIPPED.replace("  preferred_gender: {}\n", f"  preferred_gender: {value}\n")
+    line = next(n for n, text in enumerate(broken.splitlines(), 1) if value in text)
+    with pytest.raises(SettingsFileError) as caught:
+        parse_settings(broken, Path("settings.yaml"))
+    assert f"line {line} ({field}): {expected}" in str(caught.value.problems), caught.value

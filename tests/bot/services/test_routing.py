@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.services.routing import Candidate, Needs, route
+from bot.services.routing import NO_PREFERENCE, Candidate, Needs, Reason, route
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 
@@ -35,7 +35,8 @@ def ids(needs: Needs, *vps: Candidate, offered: set[int] | None = None) -> list[
 
 def test_language_filter() -> None:
     assert ids(Needs("tr"), vp(1, "nl,ar"), vp(2, "nl,tr")) == [2]
-    assert "VP 1: does not speak tr" in route(Needs("tr"), [vp(1, "nl,ar")]).excluded
+    [why] = route(Needs("tr"), [vp(1, "nl,ar")]).excluded
+    assert why.detail() == {"vp": 1, "why": "language", "language": "tr"}
 
 
 def test_gender_only_when_asked() -> None:
@@ -49,13 +50,13 @@ def test_gender_only_when_asked() -> None:
 def test_capacity_full() -> None:
     routing = route(Needs("ar"), [vp(1, capacity=2, open_cases=2), vp(2, capacity=2, open_cases=1)])
     assert [r.candidate.id for r in routing.ranked] == [2]
-    assert "VP 1: full (2 of 2)" in routing.excluded
+    assert Reason(1, "full", (("open", 2), ("capacity", 2))) in routing.excluded
 
 
 def test_away_and_inactive() -> None:
     routing = route(Needs("ar"), [vp(1, available=False), vp(2, active=False), vp(3)])
     assert [r.candidate.id for r in routing.ranked] == [3]
-    assert routing.excluded == ["VP 1: away", "VP 2: not active"]
+    assert routing.excluded == [Reason(1, "away"), Reason(2, "inactive")]
 
 
 def test_topic_ranking() -> None:
@@ -97,4 +98,43 @@ def test_decline_chain_skips_who_was_asked() -> None:
 
 def test_reasons_say_why_and_name_no_one() -> None:
     [ranked] = route(Needs("ar", topic="school"), [vp(7, topics="school", open_cases=1)]).ranked
-    assert ranked.reason == "VP 7: speaks ar, topic match, 1 of 3 cases, last offer never"
+    assert ranked.reason.detail() == {
+        "vp": 7,
+        "why": "fits",
+        "language": "ar",
+        "topic_match": True,
+        "open": 1,
+        "capacity": 3,
+        "last_offer": None,
+    }
+
+
+def test_the_topics_preferred_gender_ranks_first_but_filters_nobody() -> None:
+    man, busy_woman = vp(1, gender="m"), vp(2, gender="f", open_cases=2)
+    assert ids(Needs("ar", "safety"), man, busy_woman) == [1, 2]  # by load
+    assert ids(Needs("ar", "safety", topic_gender="f"), man, busy_woman) == [2, 1]
+    assert ids(Needs("ar", "safety", topic_gender="f"), man) == [1]  # never a filter
+
+
+def test_the_parents_own_answer_overrides_the_topics_preferred_gender() -> None:
+    man, busy_woman = vp(1, gender="m"), vp(2, gender="f", open_cases=2)
+    # "no preference" (NO_PREFERENCE, or any other answer): the topic's gender is ignored
+    for no_preference in (NO_PREFERENCE, "any"):
+        needs = Needs("ar", "safety", gender=no_preference, topic_gender="f")
+        assert needs.leaning is None and ids(needs, man, busy_woman) == [1, 2]
+    assert ids(Needs("ar", "safety", gender="m", topic_gender="f"), man, busy_woman) == [1]
+    assert ids(Needs("ar", "safety", gender="f", topic_gender="m"), man, busy_woman) == [2]
+
+
+def test_a_topic_match_counts_before_the_preferred_gender() -> None:
+    trained_man, woman = vp(1, gender="m", topics="safety", open_cases=2), vp(2, gender="f")
+    needs = Needs("ar", "safety", topic_gender="f")
+    assert ids(needs, woman, trained_man) == [1, 2]
+    # among those of the preferred gender, load and the last offer decide as before
+    women = [vp(3, gender="f", open_cases=1), vp(4, gender="f"), vp(5, gender="m")]
+    assert ids(needs, *women) == [4, 3, 5]
+
+
+def test_the_preferred_gender_never_brings_in_another_language() -> None:
+    needs = Needs("uk", "safety", topic_gender="f")
+    assert ids(needs, vp(1, "nl,ar", gender="f"), vp(2, "uk", gender="m")) == [2]
