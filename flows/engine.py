@@ -104,14 +104,10 @@ def _route(
                 )
                 if typed in (normalise(label), normalise(option.label)):
                     return f"choose[{index}]", _choose(ctx, node, index)
+            if node.ask is not None:  # the buttons were a shortcut (skip); text answers
+                return _answer(ctx, node, text)
         case Text(text) if node.ask is not None:
-            accepted, value = TESTS[node.ask.test](text, node.ask.arg)
-            if accepted:
-                if node.ask.save:
-                    ctx.results[node.ask.save] = value
-                if node.ask.test == "yes_no" and value is False:
-                    return "ask.no", node.ask.no
-                return "ask.goto", node.ask.goto
+            return _answer(ctx, node, text)
         case Media(kind, ref) if node.ask is not None and node.ask.voice and kind == "voice":
             if node.ask.save:
                 ctx.results[node.ask.save] = {"voice": ref}
@@ -119,6 +115,18 @@ def _route(
         case Timeout() if node.no_response is not None:
             return "no_response", node.no_response.goto
     return "other", node.other
+
+
+def _answer(ctx: StepContext, node: Node, text: str) -> tuple[str, str | None]:
+    assert node.ask is not None
+    accepted, value = TESTS[node.ask.test](text, node.ask.arg)
+    if not accepted:
+        return "other", node.other
+    if node.ask.save:
+        ctx.results[node.ask.save] = value
+    if node.ask.test == "yes_no" and value is False:
+        return "ask.no", node.ask.no
+    return "ask.goto", node.ask.goto
 
 
 def _choose(ctx: StepContext, node: Node, index: int) -> str | None:

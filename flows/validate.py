@@ -59,8 +59,6 @@ def _check_flow(flow: Flow, names: set[str]) -> list[Problem]:
 
 def _check_node(node: Node, names: set[str]) -> list[str]:
     out = []
-    if node.choose and node.ask:
-        out.append("a node waits for buttons or for text, not both")
     if node.waits and node.next:
         out.append("a node that waits cannot also have 'next'")
     if node.waits and not node.other:
