@@ -272,7 +272,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument(
         "--scenario",
         default="mixed",
-        help="mixed (default), quick, nobody-answers: how the simulated VPs answer",
+        help="mixed (default), quick, nobody-answers, no-language-match: how the simulated VPs "
+        "answer and which language the parents speak",
     )
     sim.add_argument("--seed", type=int, default=1, help="the same seed gives the same run")
     sim.add_argument("--days", type=int, default=7, help="days of new cases (default 7)")

@@ -8,6 +8,7 @@ throw-away outbox.
 
 from __future__ import annotations
 
+import json
 import random
 import secrets
 import statistics
@@ -20,6 +21,7 @@ from zoneinfo import ZoneInfo
 from pydantic import SecretStr
 
 from bot.runtime import Core, open_core
+from bot.services.cases import ASSIGN
 from bot.services.clock import ManualClock
 from bot.services.outbox import Outbox
 from bot.services.relay import Said
@@ -63,6 +65,8 @@ class Scenario:
     cases_per_day: int = 6
     urgent_share: float = 0.3
     coordinator_assigns_after: timedelta | None = None  # after the ladder asks; to a quick VP
+    language: str = "nl"  # of every parent
+    vp_languages: tuple[str, ...] = ("nl",)
 
 
 SCENARIOS = {
@@ -73,6 +77,15 @@ SCENARIOS = {
     ),
     "quick": Scenario("quick", ("quick", "quick", "quick")),
     "nobody answers": Scenario("nobody answers", ("never", "never", "never")),
+    # Ukrainian parents, nobody speaks Ukrainian: the coordinator gets the assign buttons at
+    # once (not after 24 h) and gives each urgent case by hand, confirmed across languages.
+    # Without a duo partner who speaks Ukrainian nobody counts as in contact: they breach.
+    "no language match": Scenario(
+        "no language match",
+        ("quick", "quick", "late"),
+        coordinator_assigns_after=timedelta(hours=1),
+        language="uk",
+    ),
 }
 
 
@@ -87,6 +100,7 @@ class Report:
     urgent_contacted: list[timedelta] = field(default_factory=list)
     breaches: int = 0
     urgent_breached_once: bool = True
+    assigned_by_hand: list[timedelta] = field(default_factory=list)  # urgent, from opening
 
     def lines(self) -> list[str]:
         def row(name: str, values: list[timedelta]) -> str:
@@ -100,6 +114,7 @@ class Report:
             row("time to first contact", self.contacted),
             row("urgent: to acceptance", self.urgent_accepted),
             row("urgent: to first contact", self.urgent_contacted),
+            row("urgent: to hand assignment", self.assigned_by_hand),
             f"  breaches of the 48-hour path: {self.breaches} of {self.urgent} urgent cases",
         ]
 
@@ -135,6 +150,7 @@ class Simulation:
         self.quick: list[int] = []
         self.coordinator: int | None = None
         self.decided: dict[tuple[str, int], datetime] = {}  # (what, id) → when it happens
+        self.assigned: dict[int, datetime] = {}  # urgent case → when the coordinator gave it
 
     async def run(self) -> Report:
         await self._people()
@@ -154,7 +170,8 @@ class Simulation:
         staff, now = Staff(self.core.vault), self.clock.now()
         async with self.core.database.transaction() as uow:
             for n, name in enumerate(self.scenario.vps, start=1):
-                profile = Profile("vp", f"VP {n} ({name})", ("nl",), "fm"[n % 2], capacity=6)
+                languages = self.scenario.vp_languages
+                profile = Profile("vp", f"VP {n} ({name})", languages, "fm"[n % 2], capacity=6)
                 code, _ = await staff.invite(uow, profile, now, timedelta(days=1))
                 person = await staff.register(uow, code, CHANNEL, f"vp-{n}", now)
                 assert person is not None
@@ -181,9 +198,10 @@ class Simulation:
         key = self.core.vault.subject_hash(CHANNEL, secrets.token_hex(8))
         async with self.core.database.transaction() as uow:
             parent = await uow.parents.get_or_create(CHANNEL, key, self.core.vault.seal(0), now)
-            await uow.parents.set_language(parent.id, "nl", now)
+            language = self.scenario.language
+            await uow.parents.set_language(parent.id, language, now)
             answers = {"topic": self.rng.choice(TOPICS), "question": "(simulated)"}
-            await self.core.reception.cases.open(uow, parent.id, "nl", answers, urgent, now)
+            await self.core.reception.cases.open(uow, parent.id, language, answers, urgent, now)
 
     def _when(
         self, what: str, key: int, start: datetime, span: tuple[timedelta, timedelta] | None
@@ -224,18 +242,34 @@ class Simulation:
                 await self._coordinator_assigns(uow, now)
 
     async def _coordinator_assigns(self, uow: UnitOfWork, now: datetime) -> None:
-        """The coordinator answers the ladder's question some time after it was asked."""
+        """The coordinator answers the ladder's question (its assign buttons, read from their
+        outbox) some time after it was asked, confirming across languages."""
         assert self.coordinator is not None
         after = self.scenario.coordinator_assigns_after
         assert after is not None
-        ladder = self.core.coordinator.current.urgent
-        for case in await uow.cases.urgent_since(now):
-            asked_at = case.created_at + ladder.coordinator_after
-            if case.status in ("waiting", "offered") and now >= asked_at + after:
-                coordinator = await uow.people.get(self.coordinator)
-                vp = await uow.people.get(self.rng.choice(self.quick))
-                assert coordinator is not None and vp is not None
-                await self.core.reception.cases.assign_by_hand(uow, coordinator, case, vp, now)
+        for case_id, asked_at in (await self._asked(uow)).items():
+            case = await uow.cases.get(case_id)
+            if case is None or case.status not in ("waiting", "offered") or now < asked_at + after:
+                continue
+            coordinator = await uow.people.get(self.coordinator)
+            vp = await uow.people.get(self.rng.choice(self.quick))
+            assert coordinator is not None and vp is not None
+            desk = self.core.reception.cases
+            await desk.assign_by_hand(uow, coordinator, case, vp, now, confirmed=True)
+            self.assigned.setdefault(case.id, now)
+
+    async def _asked(self, uow: UnitOfWork) -> dict[int, datetime]:
+        """Each case the coordinator was asked to assign by button, and when (first time)."""
+        assert self.coordinator is not None
+        person = await uow.people.get(self.coordinator)
+        assert person is not None
+        asked: dict[int, datetime] = {}
+        for at, payload in await uow.outbox.written_to(person.subject_hash):
+            for row in json.loads(self.core.vault.open(payload)).get("choices") or []:
+                data = str(row[0][1])
+                if data.startswith(ASSIGN):
+                    asked.setdefault(int(data.removeprefix(ASSIGN).split(":")[0]), at)
+        return asked
 
     async def _report(self) -> Report:
         async with self.core.database.transaction() as uow:
@@ -251,6 +285,8 @@ class Simulation:
                 report.contacted.append(case.first_contact_at - case.created_at)
                 if case.urgent:
                     report.urgent_contacted.append(case.first_contact_at - case.created_at)
+            if case.id in self.assigned:
+                report.assigned_by_hand.append(self.assigned[case.id] - case.created_at)
             count = histories[case.id].count("breach")
             report.breaches += count
             if case.urgent and case.first_contact_at is None and count != 1:

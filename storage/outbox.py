@@ -261,6 +261,17 @@ class OutboxRepository:
         """Messages caused by one person that are not sent yet (being sent included)."""
         return int((await self._session.execute(UNSENT_OF, {"sender": sender})).scalar_one())
 
+    async def written_to(self, recipient: str) -> list[tuple[datetime, str]]:
+        """(written at, sealed payload) of every message still holding its payload for one
+        recipient, oldest first: the simulator's coordinator reads their chat this way."""
+        t = OUTBOX.c
+        query = (
+            select(t.created_at, t.sealed_payload)
+            .where(t.recipient == recipient, t.sealed_payload.is_not(None))
+            .order_by(t.id)
+        )
+        return [(at, str(p)) for at, p in (await self._session.execute(query)).all()]
+
     async def pending_count(self) -> int:
         t = OutboxMessage.__table__.c  # type: ignore[attr-defined]
         query = select(func.count()).select_from(OutboxMessage).where(t.status == PENDING)

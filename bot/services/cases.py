@@ -12,11 +12,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.i18n import Catalogs, Translator
+from bot.services import case_history as history
+from bot.services import staff_words as words
 from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
 from bot.services.relay import Relay
-from bot.services.routing import Candidate, Needs, Routing, route
+from bot.services.routing import (
+    GENDERS,
+    NO_PREFERENCE,
+    Candidate,
+    Needs,
+    Reason,
+    Routing,
+    route,
+)
 from bot.services.scheduling import TaskRegistry
 from bot.services.staff import staff_translator
 from bot.services.task_kinds import (
@@ -29,12 +39,15 @@ from bot.services.task_kinds import (
     VP_REMINDER,
 )
 from bot.services.turn import Turn
+from flows.limits import MAX_BUTTON_LABEL
 from flows.outputs import Choice, Reply
 from storage import Parent, UnitOfWork
 from storage.cases import OPEN_STATUSES
 from storage.records import Case, Person, Task
 
 ACCEPT, DECLINE = "yes", "no"
+ASSIGN = "assign:"  # a coordinator's choice: assign:<case>:<person>[:sure<VP it had>]
+CONFIRMED = "sure"  # … confirmed although the VP does not speak the case's language
 # How a case ends; the VP chooses. "withdrawn" makes the case withdrawn, the rest closed.
 OUTCOMES = (
     "helped",
@@ -62,12 +75,15 @@ def candidate(person: Person, load: dict[int, int]) -> Candidate:
     )
 
 
-def _yes_no(t: Translator, value: bool) -> str:
-    return t.gettext("yes") if value else t.gettext("no")
-
-
 def offer_action(offer_id: int, answer: str) -> str:
     return f"offer:{offer_id}:{answer}"
+
+
+def assign_action(case_id: int, vp_id: int, confirmed_over: int | None = None) -> str:
+    """A coordinator's choice of a VP for a case; confirmed across languages while the case
+    was with VP `confirmed_over` (0: nobody): a confirmation goes stale when that changed."""
+    suffix = "" if confirmed_over is None else f":{CONFIRMED}{confirmed_over}"
+    return f"{ASSIGN}{case_id}:{vp_id}{suffix}"
 
 
 class CaseDesk:
@@ -108,12 +124,14 @@ class CaseDesk:
             topic=str(answers.get("topic") or "") or None,
             language=language,
             urgent=urgent,
-            gender_pref=gender if gender in ("f", "m") else "",
+            # "" when the parent was not asked or skipped: the topic's preferred gender counts
+            gender_pref=gender if gender in GENDERS else (NO_PREFERENCE if gender else ""),
             sealed_answers=self._vault.seal(json.dumps(answers, ensure_ascii=False)),
             now=now,
         )
-        await uow.cases.note(case.id, "opened", f"{language}, urgent={urgent}", now)
+        await uow.cases.note(case.id, "opened", {"language": language, "urgent": urgent}, now)
         routing = await self.offer_next(uow, case, now)
+        asked = min(len(routing.ranked), self._settings().urgent.first_wave if urgent else 1)
         if urgent:
             await self._start_ladder(uow, case, len(routing.ranked), now)
         if routing.nobody:
@@ -122,20 +140,35 @@ class CaseDesk:
                 "This can take a little longer. We will let you know here."
             )
             return case, [Reply(note, rtl=t.rtl)]
+        if urgent and asked > 1:  # the truth: "several" only when there are several
+            note = t.ngettext(
+                "We are now asking {count} vertrouwenspersoon at once.",
+                "We are now asking {count} vertrouwenspersonen at once.",
+                asked,
+            ).format(count=asked)
+            return case, [Reply(note, rtl=t.rtl)]
+        if urgent:
+            note = t.gettext("We have asked a vertrouwenspersoon who speaks your language.")
+            return case, [Reply(note, rtl=t.rtl)]
         return case, []
 
     async def _start_ladder(self, uow: UnitOfWork, case: Case, offered: int, now: datetime) -> None:
         """An urgent case: its later steps are scheduled now, and every coordinator hears."""
         ladder = self._settings().urgent
+        # When no active VP speaks the language, waiting 24 h for the coordinators' buttons
+        # helps nobody: they are asked at once (the ladder marks why).
+        speakers = [
+            vp for vp in await uow.people.vps() if vp.active and case.language in vp.languages
+        ]
         steps = (
-            (URGENT_EVERYONE, ladder.everyone_after),
-            (URGENT_COORDINATOR, ladder.coordinator_after),
-            (URGENT_BREACH, ladder.breach_after),
+            (URGENT_EVERYONE, case.created_at + ladder.everyone_after),
+            (URGENT_COORDINATOR, case.created_at + ladder.coordinator_after if speakers else now),
+            (URGENT_BREACH, case.created_at + ladder.breach_after),
         )
-        for kind, after in steps:
+        for kind, due in steps:
             await uow.tasks.schedule(
                 kind,
-                case.created_at + after,
+                due,
                 now,
                 payload={"case": case.id},
                 idempotency_key=f"{kind}:{case.id}",
@@ -143,14 +176,14 @@ class CaseDesk:
         if offered:  # when nobody could take it, the coordinators have been told already
 
             def told(t: Translator) -> list[Reply]:
-                text = t.gettext(
+                count = min(offered, ladder.first_wave)
+                text = t.ngettext(
                     "Urgent question {alias} ({language}): offered to {count} "
-                    "vertrouwenspersonen at once. /urgent shows its clock."
-                ).format(
-                    alias=case.alias,
-                    language=case.language,
-                    count=min(offered, ladder.first_wave),
-                )
+                    "vertrouwenspersoon. /urgent shows its clock.",
+                    "Urgent question {alias} ({language}): offered to {count} "
+                    "vertrouwenspersonen at once. /urgent shows its clock.",
+                    count,
+                ).format(alias=case.alias, language=words.language(t, case.language), count=count)
                 return [Reply(text)]
 
             await self.tell_coordinators(uow, case, told, now)
@@ -170,22 +203,24 @@ class CaseDesk:
         wave = wave or (self._settings().urgent.first_wave if case.urgent else 1)
         load = await uow.cases.load_per_vp()
         people = [candidate(person, load) for person in await uow.people.vps()]
-        needs = Needs(case.language, case.topic, case.gender_pref or None)
+        preferred = self._settings().matching.preferred_gender.get(case.topic or "")
+        needs = Needs(case.language, case.topic, case.gender_pref or None, preferred)
         passed = await uow.cases.offered_to(case.id) | await uow.cases.blocked_for(case.parent_id)
         routing = route(needs, people, passed)
         if routing.nobody and again:
             return routing
         if routing.nobody:
             await uow.cases.set_status(case.id, "waiting", now)
-            reasons = "; ".join(routing.excluded) or "no vertrouwenspersonen registered"
-            await uow.cases.note(case.id, "nobody", reasons, now)
-            await self._nobody_can_take(uow, case, reasons, now)
+            for skipped in routing.excluded:
+                await uow.cases.note(case.id, "skipped", skipped.detail(), now)
+            await uow.cases.note(case.id, "nobody", {}, now)
+            await self._nobody_can_take(uow, case, routing.excluded, now)
             return routing
         await uow.cases.set_status(case.id, "offered", now)
         for best in routing.ranked[:wave]:
             offer_id = await uow.cases.offer(case.id, best.candidate.id, now)
             await uow.people.offered(best.candidate.id, now)
-            await uow.cases.note(case.id, "offered", best.reason, now)
+            await uow.cases.note(case.id, "offered", best.reason.detail(), now)
             if not case.urgent:  # an urgent case has its own ladder instead
                 await uow.tasks.schedule(
                     OFFER_TIMEOUT,
@@ -199,7 +234,7 @@ class CaseDesk:
                 uow,
                 vp.subject_hash,
                 vp.sealed_chat,
-                [self._offer(staff_translator(self._catalogs, vp), case, offer_id)],
+                [self._offer(staff_translator(self._catalogs, vp), case, offer_id, now)],
                 f"case:{case.id}",
                 now,
             )
@@ -217,7 +252,7 @@ class CaseDesk:
         status = "accepted" if answer == ACCEPT else "declined"
         if case is None or not await uow.cases.answer_offer(offer_id, status, now):
             return [Reply(t.gettext("This question has already been taken or withdrawn."))]
-        await uow.cases.note(case.id, status, f"VP {vp.id}", now)
+        await uow.cases.note(case.id, status, {"vp": vp.id}, now)
         if answer != ACCEPT:
             still_open = [o for o in await uow.cases.offers_of(case.id) if o[2] == "open"]
             if not still_open:  # an urgent case may still be with others of its wave
@@ -237,7 +272,7 @@ class CaseDesk:
         await self._tell_parent_accepted(uow, case, vp, now)
         await uow.cases.accessed(case, vp.id, "read", now)
         intro = t.gettext("You accepted {alias}. Their question:").format(alias=case.alias)
-        replies = self.case_for_vp(case, intro)
+        replies = self.case_for_vp(case, intro, t)
         await self._mail.send(uow, vp.subject_hash, vp.sealed_chat, replies, f"case:{case.id}", now)
         await self.relay.deliver_held(uow, case, now)
         return []
@@ -249,7 +284,7 @@ class CaseDesk:
         if found is None or not await uow.cases.answer_offer(offer_id, "expired", now):
             return  # answered meanwhile
         if case is not None:
-            await uow.cases.note(case.id, "expired", f"VP {found[1]}", now)
+            await uow.cases.note(case.id, "expired", {"vp": found[1]}, now)
             await self.offer_next(uow, case, now)
 
     async def _schedule_follow_ups(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
@@ -282,7 +317,7 @@ class CaseDesk:
         vp = await uow.people.get(case.vp_id)
         if vp is None:
             return
-        await uow.cases.note(case.id, "reminded", f"VP {vp.id}", now)
+        await uow.cases.note(case.id, "reminded", {"vp": vp.id}, now)
         text = staff_translator(self._catalogs, vp).gettext(
             "Reminder: the parent of {alias} is waiting for your first message. Write to "
             "them here (reply to their question)."
@@ -294,7 +329,7 @@ class CaseDesk:
         case = await uow.cases.get(case_id)
         if case is None or case.status not in ("accepted", "waiting", "offered"):
             return
-        await uow.cases.note(case.id, "mediate", "no contact after the parent's 'not yet'", now)
+        await uow.cases.note(case.id, "mediate", {}, now)
 
         def told(t: Translator) -> list[Reply]:
             text = t.gettext(
@@ -312,7 +347,7 @@ class CaseDesk:
         case = await uow.cases.lock(case_id)
         if case is None or case.parent_id != parent.id or case.status not in OPEN_STATUSES:
             return
-        await uow.cases.note(case.id, "checkin", answer, now)
+        await uow.cases.note(case.id, "checkin", {"answer": answer}, now)
         if answer == "not_yet" and case.first_contact_at is None:
             await self.remind_vp(uow, case.id, now)
             await uow.tasks.schedule(
@@ -323,7 +358,7 @@ class CaseDesk:
                 idempotency_key=f"mediate:{case.id}",
             )
         elif answer == "stop" and await uow.cases.close(case.id, "withdrawn", "withdrawn", now):
-            await uow.cases.note(case.id, "withdrawn", "the parent would rather stop", now)
+            await uow.cases.note(case.id, "withdrawn", {"by": "parent"}, now)
             await self._withdraw_offers(uow, case, now)
             for member_id in await uow.cases.members(case.id):
                 member = await uow.people.get(member_id)
@@ -351,26 +386,86 @@ class CaseDesk:
             if found is not None and await uow.cases.answer_offer(offer_id, "withdrawn", now):
                 case = await uow.cases.get(found[0])
                 if case is not None:
-                    await uow.cases.note(case.id, "withdrawn", f"VP {vp.id}: {reason}", now)
+                    await uow.cases.note(case.id, "withdrawn", {"vp": vp.id, "reason": reason}, now)
                     await self.offer_next(uow, case, now)
         for case in await uow.cases.of_vp(vp.id):
             await uow.cases.release(case.id, now)
-            await uow.cases.note(case.id, "released", f"VP {vp.id}: {reason}", now)
+            await uow.cases.note(case.id, "released", {"vp": vp.id, "reason": reason}, now)
             t = self._catalogs.translator(case.language)
-            text = t.gettext(
+            text = t.vpgettext(
+                vp.gender,
                 "Your vertrouwenspersoon can no longer continue with your question. We are "
-                "looking for someone else and will let you know here."
+                "looking for someone else and will let you know here.",
             )
             await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
             released = await uow.cases.get(case.id)
             assert released is not None
-            await self.offer_next(uow, released, now)
+            if released.urgent and released.first_contact_at is None:
+                await self._climb_again(uow, released, now)
+            else:
+                await self.offer_next(uow, released, now)
+
+    async def _before_contact(self, uow: UnitOfWork, case: Case) -> bool:
+        """An urgent case its VP holds while nobody has been in contact: the clock runs."""
+        current = await uow.cases.lock(case.id)
+        return (
+            current is not None
+            and current.urgent
+            and current.status == "accepted"
+            and current.first_contact_at is None
+        )
+
+    async def _give_back(
+        self, uow: UnitOfWork, vp: Person, case: Case, reason: str, now: datetime
+    ) -> None:
+        """The VP lets go of an urgent case before contact (a close or a block): released,
+        the parent hears that someone else is being found, and the ladder goes on."""
+        await uow.cases.release(case.id, now)
+        await uow.cases.note(case.id, "released", {"vp": vp.id, "reason": reason}, now)
+        await uow.cases.accessed(case, vp.id, "released", now)
+        t = self._catalogs.translator(case.language)
+        text = t.vpgettext(
+            vp.gender,
+            "Your vertrouwenspersoon can no longer continue with your question. We are "
+            "looking for someone else and will let you know here.",
+        )
+        await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
+        released = await uow.cases.get(case.id)
+        assert released is not None
+        await self._climb_again(uow, released, now)
+
+    async def _climb_again(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
+        """An urgent case lost its VP before contact: its clock runs on (the breach task is
+        still due), and it climbs the ladder from where that clock is: offered to a first
+        wave, or to everyone past `everyone_after`; the coordinators are asked at once when
+        nobody new can take it or the coordinator step has passed."""
+        ladder = self._settings().urgent
+        age = now - case.created_at
+        wave = 10_000 if age >= ladder.everyone_after else 0
+        routing = await self.offer_next(uow, case, now, wave=wave)
+        if routing.nobody or age >= ladder.coordinator_after:
+            await uow.tasks.schedule(
+                URGENT_COORDINATOR,
+                now,
+                now,
+                payload={"case": case.id},
+                idempotency_key=f"{URGENT_COORDINATOR}:{case.id}:{now.isoformat()}",
+            )
 
     async def assign_by_hand(
-        self, uow: UnitOfWork, coordinator: Person, case: Case, vp: Person, now: datetime
+        self,
+        uow: UnitOfWork,
+        coordinator: Person,
+        case: Case,
+        vp: Person,
+        now: datetime,
+        confirmed: bool = False,
     ) -> list[Reply]:
-        """A coordinator gives a case to a VP of their choice, past capacity if need be."""
+        """A coordinator gives a case to a VP of their choice, past capacity if need be; to
+        one who does not speak the case's language only once they confirmed it."""
         t = staff_translator(self._catalogs, coordinator)
+        if case.language not in vp.languages and not confirmed:
+            return [await self._confirm_across_languages(uow, t, case, vp)]
         await uow.cases.lock(case.id)
         await self._withdraw_offers(uow, case, now)
         previous = case.vp_id
@@ -384,19 +479,23 @@ class CaseDesk:
                 await self._tell(uow, old, text.format(alias=case.alias), case, now)
         await uow.cases.assign_by_hand(case.id, vp.id, now)
         await self._schedule_follow_ups(uow, case, now)
-        await uow.cases.note(
-            case.id, "assigned", f"by coordinator {coordinator.id} to VP {vp.id}", now
-        )
+        await uow.cases.note(case.id, "assigned", {"coordinator": coordinator.id, "vp": vp.id}, now)
         await uow.cases.accessed(case, coordinator.id, "assigned", now)
         await uow.cases.accessed(case, vp.id, "read", now)
-        intro = staff_translator(self._catalogs, vp).gettext(
-            "A coordinator gave you {alias}. Their question:"
+        vt = staff_translator(self._catalogs, vp)
+        intro = "\n".join(
+            (
+                vt.gettext("A coordinator gave you {alias}.").format(alias=case.alias),
+                words.facts(vt, case, self._settings().urgent.breach_after, now),
+                "",
+                vt.gettext("Their question:"),
+            )
         )
         await self._mail.send(
             uow,
             vp.subject_hash,
             vp.sealed_chat,
-            self.case_for_vp(case, intro.format(alias=case.alias)),
+            self.case_for_vp(case, intro, vt),
             f"case:{case.id}",
             now,
         )
@@ -406,17 +505,53 @@ class CaseDesk:
         text = t.gettext("{alias} is now with {name}.")
         return [Reply(text.format(alias=case.alias, name=vp.name))]
 
+    async def _confirm_across_languages(
+        self, uow: UnitOfWork, t: Translator, case: Case, vp: Person
+    ) -> Reply:
+        """Their first message will not count as contact until someone on the case speaks
+        the language: say so, name who does, and ask before assigning."""
+        language = words.language(t, case.language)
+        text = t.gettext(
+            "{name} does not speak {language}. Their messages count as contact with the "
+            "parent of {alias} only once a second person who speaks {language} joins the "
+            "case (/duo). Give it to {name} anyway?"
+        ).format(name=vp.name, language=language, alias=case.alias)
+        speakers = [
+            p.name
+            for p in await uow.people.vps()
+            if p.active and p.id != vp.id and case.language in p.languages
+        ]
+        if speakers:
+            text += "\n" + t.gettext("Who speaks {language}: {names}").format(
+                language=language, names=", ".join(speakers)
+            )
+        else:
+            text += "\n" + t.gettext("Nobody speaks {language}.").format(language=language)
+        label = t.gettext("Yes, give it to {name}").format(name=vp.name)[:MAX_BUTTON_LABEL]
+        action = assign_action(case.id, vp.id, confirmed_over=case.vp_id or 0)
+        return Reply(text, choices=((Choice(label, action),),))
+
     async def close(
         self, uow: UnitOfWork, vp: Person, case: Case, outcome: str, now: datetime
     ) -> list[Reply]:
-        """The VP ends the case with its outcome; the parent is told kindly."""
+        """The VP ends the case with its outcome; the parent is told kindly. An urgent case
+        before contact is given back instead: only the parent ends its clock."""
         t = staff_translator(self._catalogs, vp)
+        if outcome in (*OUTCOMES, BLOCKED) and await self._before_contact(uow, case):
+            await self._give_back(uow, vp, case, f"{outcome}_before_contact", now)
+            text = t.gettext(
+                "{alias} is urgent and nobody has been in contact with the parent yet, so it "
+                "stays open: it goes back to the others and its 48-hour clock runs on. "
+                "Thank you."
+            )
+            return [Reply(text.format(alias=case.alias))]
         status = "withdrawn" if outcome == "withdrawn" else "closed"
         if outcome not in (*OUTCOMES, BLOCKED) or not await uow.cases.close(
             case.id, status, outcome, now
         ):
             return [Reply(t.gettext("{alias} is already closed.").format(alias=case.alias))]
-        await uow.cases.note(case.id, status, f"VP {vp.id}: {outcome}", now)
+        await uow.cases.note(case.id, status, {"vp": vp.id, "outcome": outcome}, now)
+
         await uow.cases.accessed(case, vp.id, "closed", now)
         after = self._settings().follow_ups.satisfaction_after
         parent = await uow.parents.get(case.parent_id)
@@ -430,9 +565,10 @@ class CaseDesk:
                 idempotency_key=f"satisfaction:{case.id}",
             )
         pt = self._catalogs.translator(case.language)
-        text = pt.gettext(
+        text = pt.vpgettext(
+            vp.gender,
             "{name} has closed this conversation. Thank you for your trust. "
-            "Whenever you want to talk again, write here or send /start."
+            "Whenever you want to talk again, write here or send /start.",
         ).format(name=vp.display_name)
         await self.to_parent(uow, case, [Reply(text, rtl=pt.rtl)], now)
         for member_id in await uow.cases.members(case.id):
@@ -448,15 +584,24 @@ class CaseDesk:
 
     async def block(self, uow: UnitOfWork, vp: Person, case: Case, now: datetime) -> list[Reply]:
         """The VP blocks the parent (abuse): the case closes, the parent is never routed to
-        them again, and the coordinators hear of it. Nobody learns who the parent is."""
+        them again, and the coordinators hear of it. Nobody learns who the parent is. An
+        urgent case before contact is not closed: it climbs the ladder again without them."""
+        given_back = await self._before_contact(uow, case)
+        await uow.cases.block(case.parent_id, vp.id, now)  # first: never offered to them again
         replies = await self.close(uow, vp, case, BLOCKED, now)
-        await uow.cases.block(case.parent_id, vp.id, now)
 
         def told(t: Translator) -> list[Reply]:
-            text = t.gettext(
-                "{name} blocked the parent of {alias}; the case is closed. "
-                "Its history: /case {alias}"
-            )
+            if given_back:
+                text = t.gettext(
+                    "{name} blocked the parent of {alias} before anyone was in contact. The "
+                    "urgent question stays open and goes to someone else; its clock runs on. "
+                    "Its history: /case {alias}"
+                )
+            else:
+                text = t.gettext(
+                    "{name} blocked the parent of {alias}; the case is closed. "
+                    "Its history: /case {alias}"
+                )
             return [Reply(text.format(name=vp.name, alias=case.alias))]
 
         await self.tell_coordinators(uow, case, told, now)
@@ -506,16 +651,16 @@ class CaseDesk:
             uow, person.subject_hash, person.sealed_chat, [Reply(text)], f"case:{case.id}", now
         )
 
-    def _offer(self, t: Translator, case: Case, offer_id: int) -> Reply:
-        text = t.gettext(
-            "New question {alias}\nLanguage: {language}\nTopic: {topic}\nUrgent: {urgent}\n\n"
-            "You see the question itself after you accept."
-        ).format(
-            alias=case.alias,
-            language=case.language,
-            topic=case.topic or "-",
-            urgent=_yes_no(t, case.urgent),
+    def _offer(self, t: Translator, case: Case, offer_id: int, now: datetime) -> Reply:
+        text = "\n".join(
+            (
+                t.gettext("New question {alias}").format(alias=case.alias),
+                words.facts(t, case, self._settings().urgent.breach_after, now),
+                "",
+                t.gettext("You see the question itself after you accept."),
+            )
         )
+
         return Reply(
             text,
             choices=(
@@ -526,23 +671,33 @@ class CaseDesk:
             ),
         )
 
-    def case_for_vp(self, case: Case, intro: str) -> list[Reply]:
-        """The question itself: for the VP who accepted and anyone brought in later."""
+    def case_for_vp(self, case: Case, intro: str, t: Translator | None = None) -> list[Reply]:
+        """The question itself, and when the parent can safely be reached if they said so:
+        for the VP who accepted and anyone brought in later (`t`: the reader's language)."""
+        t = t or self._catalogs.translator(None)
         answers = json.loads(self._vault.open(case.sealed_answers))
         question = answers.get("question")
         if isinstance(question, dict) and question.get("voice"):
-            voice = Reply("", media=("voice", "telegram:" + str(question["voice"])), protect=True)
-            return [Reply(intro), voice]
-        return [Reply(intro), Reply(str(question or "-"), protect=True)]
+            said = Reply("", media=("voice", "telegram:" + str(question["voice"])), protect=True)
+        elif question:
+            said = Reply(str(question), protect=True)
+        else:  # the danger flow lets the parent skip it
+            said = Reply(t.gettext("(The parent did not describe the situation.)"))
+        replies = [Reply(intro), said]
+        if answers.get("safe_time"):
+            text = t.gettext("A safe time to contact them, in their words: {time}")
+            replies.append(Reply(text.format(time=answers["safe_time"]), protect=True))
+        return replies
 
     async def _tell_parent_accepted(
         self, uow: UnitOfWork, case: Case, vp: Person, now: datetime
     ) -> None:
         t = self._catalogs.translator(case.language)
-        text = t.gettext(
+        text = t.vpgettext(
+            vp.gender,
             "Good news: {name}, a vertrouwenspersoon, has your question. "
             "They will write to you here. Your name and number stay hidden; "
-            "if you want to share them, use /share."
+            "if you want to share them, use /share.",
         ).format(name=vp.display_name)
         await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
 
@@ -556,20 +711,27 @@ class CaseDesk:
             )
 
     async def _nobody_can_take(
-        self, uow: UnitOfWork, case: Case, reasons: str, now: datetime
+        self, uow: UnitOfWork, case: Case, skipped: list[Reason], now: datetime
     ) -> None:
+        people = {person.id: person for person in await uow.people.vps()}
 
         def told(t: Translator) -> list[Reply]:
             text = t.gettext(
-                "Case {alias} ({language}, urgent: {urgent}): no vertrouwenspersoon can take it "
-                "now.\n{reasons}"
+                "Case {alias} ({language}, {topic}, {urgency}): no vertrouwenspersoon can take "
+                "it now."
             ).format(
                 alias=case.alias,
-                language=case.language,
-                reasons=reasons,
-                urgent=_yes_no(t, case.urgent),
+                language=words.language(t, case.language),
+                topic=words.topic(t, case.topic),
+                urgency=words.urgency(t, case.urgent),
             )
-            return [Reply(text)]
+            why = [
+                f"{words.vp(people.get(r.vp), r.vp)}: {history.skipped(t, r.detail())}"
+                for r in skipped
+            ]
+            if not skipped:
+                why = [t.gettext("No vertrouwenspersonen are registered yet.")]
+            return [Reply("\n".join([text, *why]))]
 
         await self.tell_coordinators(uow, case, told, now)
 

@@ -5,16 +5,19 @@ Every look at a case is in the audit log."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import CaseDesk
+from bot.services import case_history as history
+from bot.services import staff_words as words
+from bot.services.cases import CONFIRMED, CaseDesk
 from bot.services.staff import LANGUAGE_ACTION, StaffLanguages, staff_translator
 from bot.services.urgent import ASSIGN, UrgentLadder
 from flows.inputs import Command, Input, Pick, number
 from flows.outputs import Reply
 from storage import UnitOfWork
 from storage.cases import OPEN_STATUSES
-from storage.records import Person
+from storage.records import Case, Person
 
 
 class CoordinatorDesk:
@@ -95,9 +98,7 @@ class CoordinatorDesk:
                         )
                     ]
                 await uow.cases.accessed(case, coordinator.id, "history", now)
-                lines = [f"{kind}: {detail}" for kind, detail in await uow.cases.history(case.id)]
-                head = f"{case.alias} – {case.language}, {case.topic or '-'}, {case.status}"
-                return [Reply(head + "\n" + "\n".join(lines))]
+                return [await self._history(uow, case, t)]
         return [self._help(t)]
 
     async def _assign(
@@ -106,16 +107,35 @@ class CoordinatorDesk:
         """A button of the urgent ladder: this VP takes the case, whatever the filters say."""
         if not action.startswith(ASSIGN):
             return [Reply(t.gettext("That button no longer works."))]
-        case_id, _, person_id = action.removeprefix(ASSIGN).partition(":")
+        case_id, _, rest = action.removeprefix(ASSIGN).partition(":")
+        person_id, _, confirmed = rest.partition(":")  # "sure": across languages, confirmed
         case_number, vp_number = number(case_id), number(person_id)
         case = await uow.cases.get(case_number) if case_number is not None else None
         vp = await self._vp(uow, vp_number) if vp_number is not None else None
         if case is None or case.status not in OPEN_STATUSES or vp is None or not vp.active:
             return [Reply(t.gettext("That button no longer works."))]
-        if case.vp_id is not None:
+        sure = confirmed.startswith(CONFIRMED)
+        # A confirmation may reassign, but only from the VP the case had when it was asked.
+        had = number(confirmed.removeprefix(CONFIRMED)) if sure else 0
+        if (case.vp_id is not None and not sure) or (sure and (case.vp_id or 0) != had):
             text = t.gettext("{alias} has been taken by a colleague. Thank you.")
             return [Reply(text.format(alias=case.alias))]
-        return await self._cases.assign_by_hand(uow, coordinator, case, vp, now)
+        return await self._cases.assign_by_hand(uow, coordinator, case, vp, now, confirmed=sure)
+
+    @staticmethod
+    async def _history(uow: UnitOfWork, case: Case, t: Translator) -> Reply:
+        """/case: the head line and every event in words; VPs by number and display name."""
+        events = await uow.cases.events(case.id)
+        people = {i: await uow.people.get(i) for i in history.people_in(e.detail for e in events)}
+
+        def who(person_id: Any) -> str:
+            if not isinstance(person_id, int):
+                return "-"
+            return words.staff_member(t, people.get(person_id), person_id)
+
+        head = f"{words.case_line(t, case)}, {words.urgency(t, case.urgent)}"
+        lines = [history.sentence(t, e.kind, e.detail, who) for e in events]
+        return Reply("\n".join([head, *lines]))
 
     async def _vps(self, uow: UnitOfWork, t: Translator) -> Reply:
         load = await uow.cases.load_per_vp()
@@ -131,9 +151,12 @@ class CoordinatorDesk:
                 if not vp.available
                 else t.gettext("available")
             )
+            open_cases = t.ngettext(
+                "{open} of {capacity} question", "{open} of {capacity} questions", vp.capacity
+            ).format(open=load.get(vp.id, 0), capacity=vp.capacity)
             lines.append(
-                f"{vp.id}. {vp.name} ({vp.display_name}) – {','.join(vp.languages)} "
-                f"{vp.gender or '-'} – {load.get(vp.id, 0)}/{vp.capacity} – {state}"
+                f"{vp.id}. {vp.name} ({vp.display_name}) – {words.languages(t, vp.languages)}, "
+                f"{words.gender(t, vp.gender)} – {open_cases} – {state}"
             )
         return Reply(t.gettext("Vertrouwenspersonen:") + "\n" + "\n".join(lines))
 

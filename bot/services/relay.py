@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
+from bot.services import staff_words as words
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
 from bot.services.staff import staff_translator
@@ -193,10 +194,7 @@ class Relay:
             text = t.gettext(
                 "Which question is this message for? Nothing is sent until you choose."
             )
-        rows = tuple(
-            (Choice(f"{c.alias} – {c.language}, {c.topic or '-'}", hold_action(held, c.id)),)
-            for c in cases
-        )
+        rows = tuple((Choice(words.chooser_label(t, c), hold_action(held, c.id)),) for c in cases)
         return [Reply(text, choices=rows)]
 
     async def staff_to(
@@ -248,10 +246,25 @@ class Relay:
                 reply_to=None,
                 now=now,
             )
-        if await uow.cases.contacted(case.id, now):
-            await uow.cases.note(case.id, "in_contact", f"VP {person.id}", now)
+        if await self._understood(uow, case, person) and await uow.cases.contacted(case.id, now):
+            await uow.cases.note(case.id, "in_contact", {"vp": person.id}, now)
         await uow.cases.accessed(case, person.id, "wrote", now)
         return []
+
+    @staticmethod
+    async def _understood(uow: UnitOfWork, case: Case, writer: Person) -> bool:
+        """A message counts as contact only when someone on the case speaks the parent's
+        language: the writer, or their duo partner (a VP who does not speak it saying "I
+        don't speak Arabic" is no contact)."""
+        if case.status != "accepted":
+            return False  # in contact already, or not relaying: nothing to record
+        if case.language in writer.languages:
+            return True
+        for member_id in await uow.cases.members(case.id):
+            member = await uow.people.get(member_id)
+            if member is not None and member.active and case.language in member.languages:
+                return True
+        return False
 
     # --- choosing the case of a held message -----------------------------------------------
 

@@ -94,7 +94,7 @@ class Sharing:
         known = json.loads(self._vault.open(case.sealed_reveal)) if case.sealed_reveal else {}
         known[shared["kind"]] = shared["value"]
         await uow.cases.set_reveal(case.id, self._vault.seal(json.dumps(known)))
-        await uow.cases.note(case.id, "shared", shared["kind"], now)
+        await uow.cases.note(case.id, "shared", {"kind": shared["kind"]}, now)
         for person in await self._members(uow, case):
             st = staff_translator(self._catalogs, person)
             if shared["kind"] == "phone":
@@ -128,11 +128,15 @@ class Sharing:
     ) -> list[Reply]:
         """The VP chose a second person: the parent decides."""
         t = self._catalogs.translator(case.language)
-        text = t.gettext(
-            "{name} would like to bring in {second}, who also works with us, to help with "
-            "your question. {second} would read and write in this conversation too. "
-            "Do you agree?"
-        ).format(name=vp.display_name, second=second.display_name)
+        # One person per sentence, so each sentence takes that person's gender.
+        asks = t.vpgettext(
+            vp.gender, "{name} would like to bring in a second person to help with your question."
+        ).format(name=vp.display_name)
+        who = t.vpgettext(
+            second.gender,
+            "{second} also works with us and would read and write in this conversation too.",
+        ).format(second=second.display_name)
+        text = " ".join((asks, who, t.gettext("Do you agree?")))
         action = f"{CONSENT_ACTION}{case.id}:{second.id}"
         question = Reply(
             text,
@@ -143,7 +147,7 @@ class Sharing:
             rtl=t.rtl,
         )
         await self._cases.to_parent(uow, case, [question], now)
-        await uow.cases.note(case.id, "duo_asked", f"VP {vp.id} asks for {second.id}", now)
+        await uow.cases.note(case.id, "duo_asked", {"vp": vp.id, "second": second.id}, now)
         st = staff_translator(self._catalogs, vp)
         return [Reply(st.gettext("We asked the parent. You will hear their answer here."))]
 
@@ -161,12 +165,12 @@ class Sharing:
             return [self._say(t, t.gettext("That button no longer works."))]
         st = staff_translator(self._catalogs, vp)
         if answer != "yes":
-            await uow.cases.note(case.id, "duo_refused", f"{second.id}", now)
+            await uow.cases.note(case.id, "duo_refused", {"second": second.id}, now)
             note = st.gettext("The parent of {alias} prefers to keep talking with you alone.")
             await self._tell(uow, vp, note.format(alias=case.alias), case, now)
             return [self._say(t, t.gettext("Fine, nothing changes."))]
         await uow.cases.add_member(case.id, second.id, now)
-        await uow.cases.note(case.id, "duo_added", f"{second.id}", now)
+        await uow.cases.note(case.id, "duo_added", {"second": second.id}, now)
         await uow.cases.accessed(case, second.id, "read", now)
         intro = staff_translator(self._catalogs, second).gettext(
             "{name} brought you into {alias}, with the parent's consent. Their question:"
@@ -181,7 +185,7 @@ class Sharing:
         )
         note = st.gettext("The parent agreed: {second} is now in {alias}.")
         await self._tell(uow, vp, note.format(second=second.name, alias=case.alias), case, now)
-        done = t.gettext("Thank you. {second} has joined the conversation.")
+        done = t.vpgettext(second.gender, "Thank you. {second} has joined the conversation.")
         return [self._say(t, done.format(second=second.display_name))]
 
     # --- shared ----------------------------------------------------------------------------

@@ -9,4 +9,5 @@ MEDIATE = "case.mediate"  # the parent said "not yet" and still nobody wrote
 URGENT_EVERYONE = "urgent.everyone"
 URGENT_COORDINATOR = "urgent.coordinator"
 URGENT_BREACH = "urgent.breach"
+URGENT_ALERT = "urgent.alert"  # after a breach: the coordinators again, until contact
 RELAY_PACED = "relay.paced"  # a parent's message held during a flood, relayed at the pace

@@ -14,24 +14,27 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.i18n import Catalogs, Translator
-from bot.services.cases import CaseDesk
+from bot.services import staff_words as words
+from bot.services.cases import ASSIGN, CaseDesk, assign_action
 from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.scheduling import TaskRegistry
-from bot.services.task_kinds import URGENT_BREACH, URGENT_COORDINATOR, URGENT_EVERYONE
+from bot.services.task_kinds import (
+    URGENT_ALERT,
+    URGENT_BREACH,
+    URGENT_COORDINATOR,
+    URGENT_EVERYONE,
+)
 from bot.services.turn import Turn
 from flows.limits import MAX_BUTTON_LABEL
 from flows.outputs import Choice, Reply
+from flows.steps.emergency import CONTEXT as EMERGENCY_CONTEXT
+from flows.steps.emergency import TEXT as EMERGENCY_TEXT
 from storage import UnitOfWork
 from storage.cases import OPEN_STATUSES
 from storage.records import Case, Task
 
-ASSIGN = "assign:"  # a coordinator's choice: assign:<case>:<person>
+__all__ = ["ASSIGN", "UrgentLadder", "register_urgent_tasks"]
 NOT_ACCEPTED = ("waiting", "offered")
-
-
-def _hours(delta: timedelta) -> str:
-    hours, rest = divmod(int(delta.total_seconds()) // 60, 60)
-    return f"{hours}h{rest:02d}" if rest else f"{hours}h"
 
 
 class UrgentLadder:
@@ -50,7 +53,8 @@ class UrgentLadder:
         case = await uow.cases.lock(case_id)
         if case is None or case.status not in NOT_ACCEPTED:
             return
-        await uow.cases.note(case.id, "ladder", "offered to every matching VP", now)
+        await uow.cases.note(case.id, "ladder", {"step": "everyone"}, now)
+
         await self._cases.offer_next(uow, case, now, again=True, wave=10_000)
 
     async def ask_coordinator(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
@@ -59,21 +63,39 @@ class UrgentLadder:
         case = await uow.cases.lock(case_id)
         if case is None or case.status not in NOT_ACCEPTED:
             return
-        await uow.cases.note(case.id, "ladder", "a coordinator is asked to assign", now)
+        await uow.cases.note(case.id, "ladder", {"step": "coordinator"}, now)
+
         load = await uow.cases.load_per_vp()
-        vps = [vp for vp in await uow.people.vps() if vp.active]
-        rows = []
-        for vp in sorted(vps, key=lambda p: (case.language not in p.languages, load.get(p.id, 0))):
-            label = f"{vp.name} ({','.join(vp.languages)}) {load.get(vp.id, 0)}/{vp.capacity}"
-            rows.append((Choice(label[:MAX_BUTTON_LABEL], f"{ASSIGN}{case.id}:{vp.id}"),))
+        blocked = await uow.cases.blocked_for(case.parent_id)  # never back to who blocked
+        vps = [vp for vp in await uow.people.vps() if vp.active and vp.id not in blocked]
+        nobody_speaks = not any(case.language in vp.languages for vp in vps)
+        ranked = sorted(vps, key=lambda p: (case.language not in p.languages, load.get(p.id, 0)))
         left = self._settings().urgent.breach_after - (now - case.created_at)
 
         def asked(t: Translator) -> list[Reply]:
-            text = t.gettext(
+            rows = []
+            for vp in ranked:  # the button says who, in which languages, and how full
+                label = (
+                    f"{vp.name} ({words.languages(t, vp.languages)}) "
+                    f"{load.get(vp.id, 0)}/{vp.capacity}"
+                )
+                rows.append((Choice(label[:MAX_BUTTON_LABEL], assign_action(case.id, vp.id)),))
+            text = ""
+            if nobody_speaks:  # asked at once, not after 24 h: say why
+                text = (
+                    t.gettext("Nobody speaks {language}.").format(
+                        language=words.language(t, case.language)
+                    )
+                    + "\n"
+                )
+            text += t.gettext(
                 "Urgent question {alias} ({language}, {topic}) has no vertrouwenspersoon yet; "
                 "{left} left until the deadline. Who takes it?"
             ).format(
-                alias=case.alias, language=case.language, topic=case.topic or "-", left=_hours(left)
+                alias=case.alias,
+                language=words.language(t, case.language),
+                topic=words.topic(t, case.topic),
+                left=words.duration(t, max(left, timedelta(0))),
             )
             if not rows:
                 text += "\n" + t.gettext("No vertrouwenspersonen are registered yet.")
@@ -82,18 +104,54 @@ class UrgentLadder:
         await self._cases.tell_coordinators(uow, case, asked, now)
 
     async def breach(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
-        """48 hours without a VP in contact: recorded once, raised to every coordinator."""
+        """48 hours without a VP in contact: recorded once, raised to every coordinator, and
+        raised again every `breach_repeat` until contact; the parent hears we are still
+        looking. A VP who gave the case back before contact never closed it (CaseDesk.close),
+        so only the parent ends the clock without a breach: by withdrawing, /forget or /stop.
+        """
         case = await uow.cases.lock(case_id)
-        if case is None or case.status not in OPEN_STATUSES or case.first_contact_at is not None:
+        if case is None or not await self._still_waiting(uow, case):
             return
         if not await uow.cases.breach(case.id, now):
             return  # recorded before
-        await uow.cases.note(
-            case.id, "breach", f"no VP in contact after {_hours(now - case.created_at)}", now
+        minutes = int((now - case.created_at).total_seconds()) // 60
+        await uow.cases.note(case.id, "breach", {"minutes": minutes}, now)
+
+        await self._alert(uow, case, now)
+        t = self._catalogs.translator(case.language)
+        text = t.gettext(
+            "We are sorry: we have not yet found a vertrouwenspersoon for your urgent "
+            "question. We are still looking, and a coordinator is now helping. "
+            "If someone is in danger now, please call:"
         )
-        hours = _hours(self._settings().urgent.breach_after)
+        emergency = t.pgettext(EMERGENCY_CONTEXT, EMERGENCY_TEXT)
+        await self._cases.to_parent(
+            uow, case, [Reply(text, rtl=t.rtl), Reply(emergency, rtl=t.rtl)], now
+        )
+
+    async def alert_again(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
+        """The breach stands: the coordinators hear again, until someone is in contact."""
+        case = await uow.cases.lock(case_id)
+        if case is None or case.breached_at is None or not await self._still_waiting(uow, case):
+            return
+        minutes = int((now - case.created_at).total_seconds()) // 60
+        await uow.cases.note(case.id, "alert", {"minutes": minutes}, now)
+
+        await self._alert(uow, case, now)
+
+    async def _still_waiting(self, uow: UnitOfWork, case: Case) -> bool:
+        """Open, nobody in contact, and the parent has not asked us to stop."""
+        if case.status not in OPEN_STATUSES or case.first_contact_at is not None:
+            return False
+        parent = await uow.parents.get(case.parent_id)
+        return parent is not None and parent.stopped_at is None
+
+    async def _alert(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
+        urgent = self._settings().urgent
+        waited = now - case.created_at
 
         def alert(t: Translator) -> list[Reply]:
+            hours = words.duration(t, waited)
             text = t.gettext(
                 "BREACH: urgent question {alias} has no vertrouwenspersoon in contact after "
                 "{hours}. Please act now: /case {alias}"
@@ -101,6 +159,14 @@ class UrgentLadder:
             return [Reply(text.format(alias=case.alias, hours=hours))]
 
         await self._cases.tell_coordinators(uow, case, alert, now)
+        due = now + urgent.breach_repeat
+        await uow.tasks.schedule(
+            URGENT_ALERT,
+            due,
+            now,
+            payload={"case": case.id},
+            idempotency_key=f"{URGENT_ALERT}:{case.id}:{due.isoformat()}",
+        )
 
     def view(self, t: Translator, cases: list[Case], now: datetime) -> str:
         """/urgent: open urgent cases with the time left; the last 30 days' figures."""
@@ -108,15 +174,13 @@ class UrgentLadder:
         lines = [t.gettext("Open urgent questions:")]
         open_ones = [c for c in cases if c.status in OPEN_STATUSES]
         for case in open_ones:
-            if case.first_contact_at is not None:
-                state = t.gettext("in contact")
-            elif case.breached_at is not None:
-                state = t.gettext("BREACH")
-            else:
-                state = t.gettext("{left} left").format(
-                    left=_hours(max(limit - (now - case.created_at), timedelta(0)))
-                )
-            lines.append(f"{case.alias} – {case.language}, {case.status}, {state}")
+            line = words.case_line(t, case)  # its state says "in contact" when it is
+            if case.first_contact_at is None and case.breached_at is not None:
+                line += ", " + t.gettext("BREACH")
+            elif case.first_contact_at is None:
+                left = max(limit - (now - case.created_at), timedelta(0))
+                line += ", " + t.gettext("{left} left").format(left=words.duration(t, left))
+            lines.append(line)
         if not open_ones:
             lines.append(t.gettext("none"))
         recent = [c for c in cases if c.created_at >= now - timedelta(days=30)]
@@ -125,25 +189,37 @@ class UrgentLadder:
         breaches = sum(1 for c in recent if c.breached_at is not None)
         lines += [
             "",
-            t.gettext("Last 30 days: {count} urgent questions").format(count=len(recent)),
+            t.ngettext(
+                "Last 30 days: {count} urgent question",
+                "Last 30 days: {count} urgent questions",
+                len(recent),
+            ).format(count=len(recent)),
             t.gettext("to acceptance: median {median}, maximum {maximum}").format(
-                median=_median(accept), maximum=_hours(accept[-1]) if accept else "-"
+                median=_median(t, accept), maximum=_longest(t, accept)
             ),
             t.gettext("to first contact: median {median}, maximum {maximum}").format(
-                median=_median(contact), maximum=_hours(contact[-1]) if contact else "-"
+                median=_median(t, contact), maximum=_longest(t, contact)
             ),
-            t.gettext("breaches: {count}").format(count=breaches),
+            t.ngettext(
+                "{count} time the deadline was missed",
+                "{count} times the deadline was missed",
+                breaches,
+            ).format(count=breaches),
         ]
         return "\n".join(lines)
 
 
-def _median(values: list[timedelta]) -> str:
+def _median(t: Translator, values: list[timedelta]) -> str:
     if not values:
         return "-"
     middle = len(values) // 2
     if len(values) % 2:
-        return _hours(values[middle])
-    return _hours((values[middle - 1] + values[middle]) / 2)
+        return words.duration(t, values[middle])
+    return words.duration(t, (values[middle - 1] + values[middle]) / 2)
+
+
+def _longest(t: Translator, values: list[timedelta]) -> str:
+    return words.duration(t, values[-1]) if values else "-"
 
 
 def register_urgent_tasks(registry: TaskRegistry, ladder: UrgentLadder) -> None:
@@ -161,4 +237,9 @@ def register_urgent_tasks(registry: TaskRegistry, ladder: UrgentLadder) -> None:
 
     registry.register(URGENT_EVERYONE, everyone)
     registry.register(URGENT_COORDINATOR, ask_coordinator)
+
+    async def alert_again(turn: Turn, task: Task) -> None:
+        await ladder.alert_again(turn.uow, case_of(task), turn.now)
+
     registry.register(URGENT_BREACH, breach)
+    registry.register(URGENT_ALERT, alert_again)

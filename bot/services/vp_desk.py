@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
+from bot.services import staff_words as words
 from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, CaseDesk
 from bot.services.relay import Said
 from bot.services.sharing import Sharing
@@ -19,19 +20,6 @@ from storage.records import Case, Person
 MAX_DISPLAY_NAME = 40
 MAX_CAPACITY = 20
 CLOSE, OUTCOME, BLOCK = "close:", "outcome:", "block:"
-
-
-def outcome_label(t: Translator, outcome: str) -> str:
-    labels = {
-        "helped": t.gettext("Helped"),
-        "referred_cjg": t.gettext("Referred to the CJG"),
-        "referred_wijkteam": t.gettext("Referred to the wijkteam"),
-        "referred_huisarts": t.gettext("Referred to the huisarts"),
-        "referred_other": t.gettext("Referred elsewhere"),
-        "no_contact": t.gettext("No contact"),
-        "withdrawn": t.gettext("Withdrawn by the parent"),
-    }
-    return labels[outcome]
 
 
 class VpDesk:
@@ -94,9 +82,11 @@ class VpDesk:
                 await self._cases.offer_waiting(uow, now)
                 return [
                     Reply(
-                        t.gettext("You take at most {count} open questions at a time.").format(
-                            count=capacity
-                        )
+                        t.ngettext(
+                            "You take at most {count} open question at a time.",
+                            "You take at most {count} open questions at a time.",
+                            capacity,
+                        ).format(count=capacity)
                     )
                 ]
             case "capacity":
@@ -144,7 +134,7 @@ class VpDesk:
     ) -> list[Reply]:
         if command == "close":
             rows = tuple(
-                (Choice(outcome_label(t, o), f"{OUTCOME}{case.id}:{o}"),) for o in OUTCOMES
+                (Choice(words.outcome(t, o), f"{OUTCOME}{case.id}:{o}"),) for o in OUTCOMES
             )
             text = t.gettext("How did {alias} end? The parent gets a kind closing message.")
             return [Reply(text.format(alias=case.alias), choices=rows)]
@@ -205,7 +195,7 @@ class VpDesk:
     def _cases_of(cases: list[Case], t: Translator) -> Reply:
         if not cases:
             return Reply(t.gettext("You have no open questions."))
-        lines = [f"{c.alias} – {c.language}, {c.topic or '-'}, {c.status}" for c in cases]
+        lines = [words.case_line(t, c) for c in cases]
         return Reply(t.gettext("Your open questions:") + "\n" + "\n".join(lines))
 
     @staticmethod

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from bot.simulate import SCENARIOS, simulate
@@ -54,3 +55,15 @@ def test_the_command_prints_the_figures(tmp_path: Path) -> None:
         timeout=60,
     )
     assert wrong.returncode == 2 and "mixed" in wrong.stderr
+
+
+async def test_with_no_language_match_the_hand_assignment_comes_at_once_not_at_24_hours() -> None:
+    report = await simulate(replace(SCENARIOS["no language match"], days=2), seed=7)
+    assert (report.cases, report.urgent) == (12, 4)
+    # the coordinator reacts an hour after the buttons came: at once, not after 24 h
+    assert len(report.assigned_by_hand) == report.urgent
+    assert max(report.assigned_by_hand) <= timedelta(hours=1, minutes=10)
+    # nobody on the cases speaks Ukrainian: a message is no contact, so each breaches once
+    assert report.contacted == [] and report.breaches == report.urgent
+    assert report.urgent_breached_once
+    assert "urgent: to hand assignment" in "\n".join(report.lines())

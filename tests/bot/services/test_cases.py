@@ -66,8 +66,17 @@ async def test_a_case_is_offered_to_the_best_vp(database: Database) -> None:
         [stored] = await uow.cases.of_parent(parent)
     assert len(case.alias) == 4 and set(case.alias) <= set(ALIAS_ALPHABET)
     assert offered == {amina} and stored.status == "offered" and stored.gender_pref == "f"
-    assert history[0] == ("opened", "ar, urgent=False")
-    assert history[1][0] == "offered" and history[1][1].startswith(f"VP {amina}: speaks ar")
+    assert history[0] == ("opened", {"language": "ar", "urgent": False})
+    assert history[1][0] == "offered"
+    assert history[1][1] == {
+        "vp": amina,
+        "why": "fits",
+        "language": "ar",
+        "topic_match": True,
+        "open": 0,
+        "capacity": 3,
+        "last_offer": None,
+    }
     assert "…" not in str(history) and "Amina" not in str(history)  # no words, no names
 
 
@@ -79,7 +88,10 @@ async def test_nobody_matches_and_the_case_waits(database: Database) -> None:
         [stored] = await uow.cases.of_parent(parent)
         history = await uow.cases.history(case.id)
     assert stored.status == "waiting" and stored.urgent
-    assert history[-1][0] == "nobody" and "does not speak ti" in history[-1][1]
+    assert history[-2:] == [
+        ("skipped", {"vp": 1, "why": "language", "language": "ti"}),
+        ("nobody", {}),
+    ]
 
 
 async def test_the_next_offer_skips_who_was_asked(database: Database) -> None:

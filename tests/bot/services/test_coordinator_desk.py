@@ -4,6 +4,7 @@ limit of open cases per parent."""
 
 from __future__ import annotations
 
+from bot.services import staff_words as words
 from bot.services.coordinator_desk import CoordinatorDesk
 from bot.services.staff import StaffLanguages
 from flows.inputs import Command, Pick
@@ -47,14 +48,28 @@ async def test_list_deactivate_reassign_and_read_a_case(database: Database) -> N
         after = await uow.cases.get(case.id)
         load = await uow.cases.load_per_vp()
         log = await uow.cases.access_log(case.id)
-    assert "Amina E" in listed and "Omar B" in listed and "0/1" in listed
+    t = CATALOGS.translator("nl")
+    load_of_omar = t.ngettext(
+        "{open} of {capacity} question", "{open} of {capacity} questions", 1
+    ).format(open=0, capacity=1)
+    assert "Amina E" in listed and "Omar B" in listed and load_of_omar in listed
+    assert f"{words.language(t, 'nl')}, {words.gender(t, 'm')}" in listed
     assert "Amina E" in deactivated
     assert rerouted is not None and rerouted.status == "offered" and rerouted.vp_id is None
     assert [person for _, person, _ in offers] == [amina, omar]  # offered to Omar now
     assert case.alias in given and second.alias in past_capacity
     assert after is not None and after.vp_id == omar and after.status == "accepted"
     assert load == {omar: 2}  # past his capacity of 1: only by hand
-    assert "released" in history and "assigned" in history
+    # in words, VPs by number and display name, the coordinator by name
+    released = t.gettext("{vp} can no longer continue: {reason}.").format(
+        vp=f"VP {amina} (Amina)", reason=t.gettext("deactivated by a coordinator")
+    )
+    assigned = t.gettext("{coordinator} gave it to {vp} by hand.").format(
+        coordinator=t.gettext("coordinator {name}").format(name="Sanne de Vries"),
+        vp=f"VP {omar} (Omar)",
+    )
+    assert released in history and assigned in history
+    assert "released" not in history and "assigned" not in history
     assert (sanne, "history") in log and (omar, "read") in log and (sanne, "assigned") in log
 
 

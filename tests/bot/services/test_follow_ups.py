@@ -88,7 +88,7 @@ async def test_quiet_hours_hold_check_ins_but_never_urgent_steps(world: World) -
     async with world.core.database.transaction() as uow:
         history = await uow.cases.history(case.id)
     ladder = [detail for kind, detail in history if kind == "ladder"]
-    assert ladder == ["offered to every matching VP"]
+    assert ladder == [{"step": "everyone"}]
 
 
 async def test_no_check_in_after_stop(world: World) -> None:

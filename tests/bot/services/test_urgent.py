@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.services import staff_words as words
 from bot.services.cases import register_case_tasks
 from bot.services.clock import ManualClock
 from bot.services.outbox import Outbox
@@ -121,12 +122,23 @@ async def test_one_responsive_vp_is_in_contact_well_within_48_hours(database: Da
         assert person is not None
         [view] = await COORDINATOR_DESK.handle(uow, person, Command("urgent"), clock.now())
     nl = CATALOGS.translator("nl")
-    assert f"{case.alias} – nl, in_contact, {nl.gettext('in contact')}" in view.text
+    head = f"{case.alias} – {words.language(nl, 'nl')}, {words.topic(nl, None)}"
+    assert f"{head}, {words.state(nl, 'in_contact')}\n" in view.text
+    assert "in_contact" not in view.text
     accepted = nl.gettext("to acceptance: median {median}, maximum {maximum}")
     contacted = nl.gettext("to first contact: median {median}, maximum {maximum}")
-    assert accepted.format(median="0h30", maximum="0h30") in view.text
-    assert contacted.format(median="1h", maximum="1h") in view.text
-    assert nl.gettext("breaches: {count}").format(count=0) in view.text
+    half_hour = words.duration(nl, timedelta(minutes=30))
+    hour = words.duration(nl, timedelta(hours=1))
+    assert accepted.format(median=half_hour, maximum=half_hour) in view.text
+    assert contacted.format(median=hour, maximum=hour) in view.text
+    missed = nl.ngettext(
+        "{count} time the deadline was missed", "{count} times the deadline was missed", 0
+    )
+    assert missed.format(count=0) in view.text
+    urgent_ones = nl.ngettext(
+        "Last 30 days: {count} urgent question", "Last 30 days: {count} urgent questions", 1
+    )
+    assert urgent_ones.format(count=1) in view.text
 
 
 async def test_no_responsive_vp_every_step_fires_in_order_and_a_coordinator_assigns(
@@ -134,7 +146,7 @@ async def test_no_responsive_vp_every_step_fires_in_order_and_a_coordinator_assi
 ) -> None:
     vps = [await register(database, n, Profile("vp", f"V{n}", ("nl",), "f")) for n in range(1, 6)]
     away = await register(database, 6, Profile("vp", "Away", ("nl",), "f"))
-    other_language = await register(database, 7, Profile("vp", "Tigist", ("ti",), "f"))
+    await register(database, 7, Profile("vp", "Tigist", ("ti",), "f"))
     sanne = await register(database, 9, Profile("coordinator", "Sanne de Vries"))
     async with database.transaction() as uow:
         await uow.people.update(away, available=False)
@@ -157,16 +169,16 @@ async def test_no_responsive_vp_every_step_fires_in_order_and_a_coordinator_assi
     ask = next(a for a in asks if a["choices"])
     labels = [row[0][0] for row in ask["choices"]]
     assert any("Away" in label for label in labels) and any("Tigist" in label for label in labels)
-    assign = next(row[0][1] for row in ask["choices"] if "Tigist" in row[0][0])
+    assign = next(row[0][1] for row in ask["choices"] if "Away" in row[0][0])
     async with database.transaction() as uow:
         coordinator = await uow.people.get(sanne)
         assert coordinator is not None
         await COORDINATOR_DESK.handle(uow, coordinator, Pick(assign), clock.now())
-    await write(database, other_language, case, clock)
+    await write(database, away, case, clock)
     await run_until([tasks], clock, 49)
     after, history, offers = await state(database, case)
     assert len(first_wave) == 3 and len(everyone) == 5 and set(p for p, _ in everyone) == set(vps)
-    assert after.vp_id == other_language and after.status == "in_contact"
+    assert after.vp_id == away and after.status == "in_contact"
     assert after.breached_at is None
     assert [k for k in history if k in ("ladder", "assigned", "in_contact", "breach")] == [
         "ladder",
@@ -206,4 +218,6 @@ async def test_with_nobody_at_all_the_breach_is_recorded_once_at_48_hours(
     assert before.breached_at is None and sorted(ran) == [0, 1]
     assert after.breached_at == NOW + timedelta(hours=48, seconds=61)
     assert history.count("breach") == 1
-    assert [text for text in told if f"/case {case.alias}" in text] == [told[-1]]
+    # the alert again every breach_repeat (4 h) until contact: at 48, 52, 56 and 60 hours
+    assert history.count("alert") == 3
+    assert [text for text in told if f"/case {case.alias}" in text] == told[-4:]
