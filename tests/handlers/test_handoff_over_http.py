@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 
 from bot.i18n import RLM
+from bot.services import staff_words as words
 from bot.services.privacy import IdentityVault
 from bot.services.staff import Staff
 from storage import Database
 from storage.people import Profile
+from tests.bot.services.test_cases import CATALOGS
 from tests.botapi import FakeBotApi, FakeUser
 from tests.conftest import TEST_SECRET_KEY
 from tests.handlers.test_flows_over_http import buttons, press_index
@@ -106,7 +108,9 @@ async def test_decline_then_accept_and_the_parent_is_told(
         await accepts.press(buttons(second)[0]["callback_data"])
         accepted = await accepts.wait_for(2)
         [told] = await parent.wait_for(1)
-    assert "ar" in offer["text"] and "school" in offer["text"]
+    nl = CATALOGS.translator("nl")  # the VPs have not chosen a language: Dutch
+    assert words.language(nl, "ar") in offer["text"] and words.topic(nl, "school") in offer["text"]
+    assert words.urgency(nl, False) in offer["text"]
     assert "voice" in accepted[1]  # the parent's voice message, after Accept only
     assert told["text"].startswith(RLM) and "Amina" in told["text"]
     for staff in (declines, accepts, coordinator):
@@ -139,6 +143,11 @@ async def test_a_case_nobody_can_take_reaches_the_coordinator(
         await ask_to_talk(parent, "ti")
         [note] = await coordinator.wait_for(1)
         [honest] = await parent.wait_for(1)
-    assert "ti" in note["text"] and "does not speak ti" in note["text"]
+    nl = CATALOGS.translator("nl")
+    does_not_speak = nl.gettext("does not speak {language}").format(
+        language=words.language(nl, "ti")
+    )
+    assert f"VP 1 (Hatice): {does_not_speak}" in note["text"]
+    assert " ti" not in note["text"]  # a word, never the code
     assert honest["text"] and honest["text"] != note["text"]
     assert vp.received[1:] == []  # the VP got nothing but the registration
