@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from bot.logs import LibraryValues
 from bot.polling import Poller
 from bot.runtime import open_core
+from bot.services.clock import Clock
 from bot.settings import DEFAULT_FLOWS_DIR, Settings
 from bot.telegram import TelegramBot
 from bot.web import web_server
@@ -67,12 +68,13 @@ def settings_for(
 
 
 @contextlib.asynccontextmanager
-async def live_bot(settings: Settings) -> AsyncIterator[TelegramBot]:
-    """The bot as `python -m bot run` builds it, polling or serving its webhook."""
+async def live_bot(settings: Settings, clock: Clock | None = None) -> AsyncIterator[TelegramBot]:
+    """The bot as `python -m bot run` builds it, polling or serving its webhook; with
+    `clock`, its time is the test's (scheduled tasks come due when the test moves it)."""
     database = Database(settings.database_url)
     await database.upgrade()  # PostgreSQL is never upgraded implicitly
     await database.dispose()
-    core = await open_core(settings)
+    core = await open_core(settings, clock)
     telegram = TelegramBot(core)
     await telegram.start()
     try:
