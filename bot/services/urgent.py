@@ -67,7 +67,8 @@ class UrgentLadder:
 
         load = await uow.cases.load_per_vp()
         blocked = await uow.cases.blocked_for(case.parent_id)  # never back to who blocked
-        vps = [vp for vp in await uow.people.vps() if vp.active and vp.id not in blocked]
+        registered = await uow.people.vps()
+        vps = [vp for vp in registered if vp.active and vp.id not in blocked]
         nobody_speaks = not any(case.language in vp.languages for vp in vps)
         ranked = sorted(vps, key=lambda p: (case.language not in p.languages, load.get(p.id, 0)))
         left = self._settings().urgent.breach_after - (now - case.created_at)
@@ -97,8 +98,13 @@ class UrgentLadder:
                 topic=words.topic(t, case.topic),
                 left=words.duration(t, max(left, timedelta(0))),
             )
-            if not rows:
+            if not rows and not registered:
                 text += "\n" + t.gettext("No vertrouwenspersonen are registered yet.")
+            elif not rows:  # all inactive, or blocked by this parent
+                text += "\n" + t.gettext(
+                    "No active vertrouwenspersoon can take it: invite one, or activate one "
+                    "with /activate N."
+                )
             return [Reply(text, choices=tuple(rows))]
 
         await self._cases.tell_coordinators(uow, case, asked, now)
