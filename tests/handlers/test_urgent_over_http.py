@@ -140,7 +140,11 @@ async def test_across_languages_the_coordinator_confirms_and_contact_waits_for_a
         assert case.vp_id is None  # only a question so far
         assert "/duo" in confirm["text"]
         await coordinator.press(button(confirm, "assign:"))
-        await hatice.wait_for(2)  # "a coordinator gave you …", and what the parent said
+        given = await hatice.wait_for(2)  # "a coordinator gave you …", and what was said
+        nl = CATALOGS.translator("nl")
+        facts = given[0]["text"]  # in words: language, topic, urgency and the time left
+        assert words.language(nl, "uk") in facts and words.topic(nl, "safety") in facts
+        assert nl.gettext("urgent, within {duration}").format(duration="") in facts
         await parent.wait_for(1)  # someone has your question
         await hatice.send_text("Hallo, ik spreek helaas geen Oekraïens.")
         await parent.wait_for(1)
