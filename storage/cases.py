@@ -173,11 +173,7 @@ class Cases:
     ) -> None:
         """One event of the case's history: plain values (codes, VP ids, numbers), stored as
         JSON and put into words when read; VPs by id, parents never."""
-        if isinstance(detail, str):  # not typed so, but never lost: shown as it is
-            text = detail
-        else:
-            text = json.dumps(dict(detail), ensure_ascii=False, separators=(",", ":"))
-
+        text = json.dumps(dict(detail), ensure_ascii=False, separators=(",", ":"))
         if len(text) > MAX_DETAIL:
             raise ValueError(f"a {kind} event's detail is longer than {MAX_DETAIL} characters")
         self._session.add(CaseEventRow(case_id=case_id, at=now, kind=kind, detail=text))

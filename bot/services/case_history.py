@@ -16,6 +16,7 @@ Detail = Mapping[str, Any]
 Names = Callable[[Any], str]  # a person's id → "VP 3 (Amina)"
 Renderer = Callable[[Translator, Detail, Names], str]
 PEOPLE_KEYS = ("vp", "second", "coordinator")  # detail keys that hold a person's id
+BEFORE_CONTACT = "_before_contact"  # CaseDesk.close of an urgent case before contact
 
 # Why a VP was released from a case (CaseDesk.release_vp).
 _RELEASED = {
@@ -106,6 +107,11 @@ def _released(t: Translator, d: Detail, who: Names) -> str:
 
 def _released_reason(t: Translator, d: Detail) -> str:
     reason = str(d.get("reason"))
+    if reason.endswith(BEFORE_CONTACT):  # an urgent case given back: "blocked_before_contact"
+        outcome = reason.removesuffix(BEFORE_CONTACT)
+        return t.gettext("gave it back before anyone was in contact ({outcome})").format(
+            outcome=words.outcome(t, outcome)
+        )
     return t.gettext(_RELEASED[reason]) if reason in _RELEASED else reason
 
 

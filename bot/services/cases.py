@@ -538,7 +538,7 @@ class CaseDesk:
         before contact is given back instead: only the parent ends its clock."""
         t = staff_translator(self._catalogs, vp)
         if outcome in (*OUTCOMES, BLOCKED) and await self._before_contact(uow, case):
-            await self._give_back(uow, vp, case, f"{outcome}_before_contact", now)
+            await self._give_back(uow, vp, case, f"{outcome}{history.BEFORE_CONTACT}", now)
             text = t.gettext(
                 "{alias} is urgent and nobody has been in contact with the parent yet, so it "
                 "stays open: it goes back to the others and its 48-hour clock runs on. "

@@ -50,3 +50,16 @@ async def test_an_urgent_offer_and_a_hand_assignment_say_it_in_words(database: D
     ):
         assert line in intro["text"]
     assert "safety" not in offer["text"] + intro["text"]
+
+
+def test_a_case_given_back_before_contact_reads_as_words() -> None:
+    """The history of an urgent case a VP gave back: no code such as blocked_before_contact."""
+    from bot.services import case_history
+
+    for code in ("nl", "tr", "ar"):
+        t = CATALOGS.translator(code)
+        line = case_history.sentence(
+            t, "released", {"vp": 3, "reason": "blocked_before_contact"}, lambda _: "VP 3"
+        )
+        assert "_" not in line and "VP 3" in line
+        assert words.outcome(t, "blocked") in line
