@@ -124,3 +124,39 @@ async def test_an_update_note_takes_its_subjects_lock_across_instances(
         release.set()
         await first.dispose()
         await second.dispose()
+
+
+async def test_sqlite_writers_of_one_process_take_turns_and_never_wait_forever(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite: this process's transactions queue for the one writer (instead of sleeping in
+    SQLite's busy handler); all of them commit, one at a time. A transaction opened inside
+    another gives up after the busy timeout, as SQLite's own wait would, instead of hanging."""
+    import asyncio
+
+    import storage.database
+
+    database = Database(f"sqlite+aiosqlite:///{tmp_path}/turns.db")
+    await database.upgrade()
+    inside, most = 0, 0
+
+    async def one(n: int) -> None:
+        nonlocal inside, most
+        async with database.transaction() as uow:
+            inside += 1
+            most = max(most, inside)
+            await uow.parents.get_or_create("telegram", f"{n:064d}", None, NOW)
+            await asyncio.sleep(0.001)
+            inside -= 1
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(one(n) for n in range(30))), 60)
+        async with database.transaction() as uow:
+            found = [await uow.parents.find(f"{n:064d}") for n in range(30)]
+        assert most == 1 and all(found)
+        monkeypatch.setattr(storage.database, "SQLITE_BUSY_TIMEOUT_MS", 200)
+        with pytest.raises(TimeoutError):
+            async with database.transaction(), database.transaction():
+                pass
+    finally:
+        await database.dispose()
