@@ -141,7 +141,11 @@ class Database:
         if self._writer is None:
             yield
             return
-        await asyncio.wait_for(self._writer.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000)
+        # Not asyncio.wait_for: before Python 3.12 it can be cancelled just after the lock was
+        # taken for it, and the lock is then never released (it hung a stopping bot). Here a
+        # lock is either not taken, or released when the block ends, whatever happens.
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            await self._writer.acquire()
         try:
             yield
         finally:
