@@ -109,7 +109,8 @@ async def test_a_killed_instances_task_runs_after_its_lease(database: Database) 
 
 async def test_a_batch_leaves_a_busy_subject_to_run_alone_after_it(database: Database) -> None:
     """A subject whose update holds its lock is not waited for by the batch: the others
-    commit at once, and its task runs on its own when the update is done."""
+    commit at once, and its task runs on its own when the update is done. (SQLite has one
+    writer: there the batch waits for the update's commit, then runs all four.)"""
     clock, calls = ManualClock(), list[int]()
     async with database.transaction() as uow:
         free = [
@@ -127,13 +128,16 @@ async def test_a_batch_leaves_a_busy_subject_to_run_alone_after_it(database: Dat
     update = asyncio.create_task(an_update_of_busy())
     await locked.wait()
     tick = asyncio.create_task(runner(database, counting_registry(calls)).tick(clock.now()))
-    for _ in range(200):
-        if len(calls) == 3:
-            break
-        await asyncio.sleep(0.01)
-    assert sorted(calls) == free and not tick.done()  # the batch ran; `busy` waits its turn
+    concurrent = database.dialect == "postgresql"
+    if concurrent:
+        for _ in range(200):
+            if len(calls) == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert sorted(calls) == free and not tick.done()  # the batch ran; `busy` waits
     release.set()
-    assert await tick == 4 and calls[-1] == busy
+    assert await tick == 4 and sorted(calls) == sorted([*free, busy])
+    assert calls[-1] == busy or not concurrent
     await update
     assert await effects_per_task(database) == {f"task:{n}": 1 for n in [*free, busy]}
 
