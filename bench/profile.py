@@ -19,10 +19,11 @@ import pstats
 import sys
 import tempfile
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from bench import seeding
-from bench.compare import LIFTED, Options, project
+from bench.compare import Options, prepare_database, project
 from bench.contenders import measure
 from bench.fake_api import FastBotApi
 
@@ -89,19 +90,11 @@ async def profile(backend: str, parents: int, seconds: float, folder: Path) -> t
     await api.start()
     urls: list[str] = []
     try:
-        if backend == "postgresql":
-            url = await seeding.new_postgres_database()
-            urls.append(url)
-        else:
-            url = f"sqlite+aiosqlite:///{folder / 'profile.db'}"
-        await seeding.migrated(url)
         options = Options(parents=parents, lone_walks=1)
+        url = await prepare_database(backend, 0, folder, api, options, urls)
         stats = folder / "bot.prof"
-        contender = project(backend, url, 0, options, api)
-        args = (*contender.args, *(() if LIFTED[0] in contender.args else LIFTED))
-        contender = type(contender)(
-            **{**contender.__dict__, "args": (*args, "--profile", str(stats))}
-        )
+        contender = project(backend, url, 0, options, api)  # send limits lifted
+        contender = replace(contender, args=(*contender.args, "--profile", str(stats)))
         measured = await measure(api, contender, folder, seconds=seconds, timeout=60.0)
         if measured.lost or measured.duplicates:
             print(f"lost {measured.lost}, duplicates {measured.duplicates}", file=sys.stderr)

@@ -389,21 +389,29 @@ class CaseDesk:
                     await uow.cases.note(case.id, "withdrawn", {"vp": vp.id, "reason": reason}, now)
                     await self.offer_next(uow, case, now)
         for case in await uow.cases.of_vp(vp.id):
-            await uow.cases.release(case.id, now)
-            await uow.cases.note(case.id, "released", {"vp": vp.id, "reason": reason}, now)
-            t = self._catalogs.translator(case.language)
-            text = t.vpgettext(
-                vp.gender,
-                "Your vertrouwenspersoon can no longer continue with your question. We are "
-                "looking for someone else and will let you know here.",
-            )
-            await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
-            released = await uow.cases.get(case.id)
-            assert released is not None
-            if released.urgent and released.first_contact_at is None:
-                await self._climb_again(uow, released, now)
-            else:
-                await self.offer_next(uow, released, now)
+            await self._release(uow, vp, case, reason, now)
+
+    async def _release(
+        self, uow: UnitOfWork, vp: Person, case: Case, reason: str, now: datetime
+    ) -> None:
+        """The VP no longer has the case: the parent hears that someone else is being found,
+        and it is offered again; an urgent case nobody was in contact on climbs the ladder
+        from where its clock stands."""
+        await uow.cases.release(case.id, now)
+        await uow.cases.note(case.id, "released", {"vp": vp.id, "reason": reason}, now)
+        t = self._catalogs.translator(case.language)
+        text = t.vpgettext(
+            vp.gender,
+            "Your vertrouwenspersoon can no longer continue with your question. We are "
+            "looking for someone else and will let you know here.",
+        )
+        await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
+        released = await uow.cases.get(case.id)
+        assert released is not None
+        if released.urgent and released.first_contact_at is None:
+            await self._climb_again(uow, released, now)
+        else:
+            await self.offer_next(uow, released, now)
 
     async def _before_contact(self, uow: UnitOfWork, case: Case) -> bool:
         """An urgent case its VP holds while nobody has been in contact: the clock runs."""
@@ -419,20 +427,9 @@ class CaseDesk:
         self, uow: UnitOfWork, vp: Person, case: Case, reason: str, now: datetime
     ) -> None:
         """The VP lets go of an urgent case before contact (a close or a block): released,
-        the parent hears that someone else is being found, and the ladder goes on."""
-        await uow.cases.release(case.id, now)
-        await uow.cases.note(case.id, "released", {"vp": vp.id, "reason": reason}, now)
+        and the ladder goes on."""
         await uow.cases.accessed(case, vp.id, "released", now)
-        t = self._catalogs.translator(case.language)
-        text = t.vpgettext(
-            vp.gender,
-            "Your vertrouwenspersoon can no longer continue with your question. We are "
-            "looking for someone else and will let you know here.",
-        )
-        await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
-        released = await uow.cases.get(case.id)
-        assert released is not None
-        await self._climb_again(uow, released, now)
+        await self._release(uow, vp, case, reason, now)
 
     async def _climb_again(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
         """An urgent case lost its VP before contact: its clock runs on (the breach task is

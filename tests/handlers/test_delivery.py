@@ -51,7 +51,9 @@ async def drain(dispatcher: OutboxDispatcher, clock: ManualClock, rounds: int = 
         clock.advance(timedelta(seconds=1))
 
 
-def dispatcher_for(bot: Bot, db: Database, clock: ManualClock) -> OutboxDispatcher:
+def dispatcher_for(
+    bot: Bot, db: Database, clock: ManualClock, per_chat: tuple[int, float] = (1000, 1.0)
+) -> OutboxDispatcher:
     # Rate limits are real-time leaky buckets; the benchmarks measure them, not these tests.
     return OutboxDispatcher(
         bot,
@@ -61,7 +63,7 @@ def dispatcher_for(bot: Bot, db: Database, clock: ManualClock) -> OutboxDispatch
         unreachable=LEAVING.unreachable,
         owner="test",
         messages_per_second=1000,
-        per_chat=(1000, 1.0),
+        per_chat=per_chat,
     )
 
 
@@ -146,16 +148,7 @@ async def test_a_steps_messages_go_out_in_one_round_in_order(
     step = [f"part {n}" for n in range(6)]
     for parent in parents:
         await stage(database, clock, parent.id, step)
-    dispatcher = OutboxDispatcher(
-        bot,
-        database,
-        OUTBOX,
-        clock,
-        unreachable=LEAVING.unreachable,
-        owner="test",
-        messages_per_second=1000,
-        per_chat=(6, 6.0),
-    )
+    dispatcher = dispatcher_for(bot, database, clock, per_chat=(6, 6.0))
     assert await dispatcher.drain_once() == 18  # one round: every chat's whole step
     assert all([m["text"] for m in p.received] == step for p in parents)
     assert await dispatcher.drain_once() == 0
@@ -195,16 +188,8 @@ async def test_a_chat_past_its_burst_gets_the_rest_in_a_later_round(
     clock = ManualClock()
     parent = api.user(3601)
     await stage(database, clock, parent.id, [f"part {n}" for n in range(5)])
-    dispatcher = OutboxDispatcher(
-        bot,
-        database,
-        OUTBOX,
-        clock,
-        unreachable=LEAVING.unreachable,
-        owner="test",
-        messages_per_second=1000,
-        per_chat=(3, 0.3),  # the real limit's shape, ten times as fast
-    )
+    real_limit_ten_times_as_fast = (3, 0.3)
+    dispatcher = dispatcher_for(bot, database, clock, per_chat=real_limit_ten_times_as_fast)
     assert await dispatcher.drain_once() == 3
     assert [m["text"] for m in parent.received] == ["part 0", "part 1", "part 2"]
     await asyncio.sleep(0.25)

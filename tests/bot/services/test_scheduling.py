@@ -20,6 +20,7 @@ from storage import Database
 from storage.records import Task
 from storage.tables import OutboxMessage, ScheduledTask
 from tests.conftest import TEST_SECRET_KEY
+from tests.live import migrated
 
 OUTBOX = Outbox(IdentityVault(TEST_SECRET_KEY), "telegram")
 
@@ -220,9 +221,7 @@ async def _drain_with_instances(url: str, count: int, instances: int) -> tuple[f
 async def test_ten_thousand_tasks_three_instances_postgres_run_once(
     postgres_url: str, figures: Callable[[str], None]
 ) -> None:
-    db = Database(postgres_url)
-    await db.upgrade()
-    await db.dispose()
+    await migrated(postgres_url)
     elapsed, shares = await _drain_with_instances(postgres_url, 10_000, 3)
     assert all(share > 0 for share in shares)  # the instances really shared the work
     figures(
@@ -235,9 +234,7 @@ async def test_a_hundred_thousand_tasks_postgres_one_instance_then_three(
     postgres_url: str, figures: Callable[[str], None]
 ) -> None:
     """The drain rate of one instance is reported, not asserted; exactly once is."""
-    db = Database(postgres_url)
-    await db.upgrade()
-    await db.dispose()
+    await migrated(postgres_url)
     elapsed, _ = await _drain_with_instances(postgres_url, 100_000, 1)
     figures(
         f"tasks (PostgreSQL): 100000 due tasks, 1 instance → run exactly once in "
