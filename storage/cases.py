@@ -143,6 +143,11 @@ class Cases:
         )
         return {int(vp): int(n) for vp, n in (await self._session.execute(query)).all()}
 
+    async def set_language(self, case_id: int, language: str, now: datetime) -> None:
+        await self._session.execute(
+            update(CaseRow).where(CASE.id == case_id).values(language=language, updated_at=now)
+        )
+
     async def set_status(self, case_id: int, status: str, now: datetime) -> None:
         await self._session.execute(
             update(CaseRow).where(CASE.id == case_id).values(status=status, updated_at=now)

@@ -6,7 +6,7 @@ import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,6 +71,20 @@ class ConversationRepository:
         await self._session.execute(delete(held).where(held.c.created_at < cutoff))
         return int(getattr(result, "rowcount", 0))
 
+    async def note_idle(self, cutoff: datetime) -> list[tuple[str, str, str, datetime]]:
+        """Unfinished conversations untouched since `cutoff` and not counted yet: marked as
+        counted, in the same statement, so each is counted once. Returns (version, flow,
+        node, updated_at) of each, and nothing that names a parent."""
+        t = CONVERSATION
+        statement = (
+            update(t)
+            .where(t.c.finished.is_(False), t.c.idle_noted.is_(False), t.c.updated_at < cutoff)
+            .values(idle_noted=True)
+            .returning(t.c.version, t.c.flow, t.c.node, t.c.updated_at)
+        )
+        found = await self._session.execute(statement)
+        return [(row.version, row.flow, row.node, row.updated_at) for row in found]
+
     async def save(self, record: ConversationRecord, now: datetime) -> None:
         """Insert or update in one statement (one conversation per parent)."""
         dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
@@ -83,6 +97,7 @@ class ConversationRepository:
             "sealed_results": record.sealed_results,
             "finished": record.finished,
             "updated_at": now,
+            "idle_noted": False,  # at a (maybe new) node now: it can be counted as stopped again
         }
         await self._session.execute(_upsert(dialect), values)
         self._read[record.parent_id] = record

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,11 +13,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.records import Case
-from storage.tables import CaseFiguresRow, CaseRow, SatisfactionRow
+from storage.tables import CaseFiguresRow, CaseRow, NodeFiguresRow, SatisfactionRow
 
 FIGURES: Table = CaseFiguresRow.__table__  # type: ignore[attr-defined]
 SATISFACTION: Table = SatisfactionRow.__table__  # type: ignore[attr-defined]
 CASES: Table = CaseRow.__table__  # type: ignore[attr-defined]
+NODES: Table = NodeFiguresRow.__table__  # type: ignore[attr-defined]
+NODE_KEY = ["version", "flow", "node", "week"]
 
 
 def week_of(moment: datetime) -> str:
@@ -71,6 +75,32 @@ class Figures:
         rows = await self._session.execute(select(SATISFACTION))
         return {(r.week, r.language, r.answer): int(r._mapping["count"]) for r in rows}
 
+    async def nodes_entered(self, counts: Mapping[tuple[str, str, str, str], int]) -> None:
+        """Entries into flow nodes: {(version, flow, node, week): how many}. Each entry
+        counts: a parent sent back to a question enters it again, and can stop there again."""
+        rows = [
+            {"version": version, "flow": flow, "node": node, "week": week, "entered": n}
+            for (version, flow, node, week), n in counts.items()
+        ]
+        await self._add_rows(NODES, NODE_KEY, rows, "entered")
+
+    async def nodes_stopped(self, stops: list[tuple[str, str, str, datetime]]) -> None:
+        """Conversations stopped at these nodes: (version, flow, node, when they entered it),
+        counted in the week they entered it."""
+        counts = Counter((version, flow, node, week_of(at)) for version, flow, node, at in stops)
+        rows = [
+            {"version": version, "flow": flow, "node": node, "week": week, "stopped": n}
+            for (version, flow, node, week), n in counts.items()
+        ]
+        await self._add_rows(NODES, NODE_KEY, rows, "stopped")
+
+    async def nodes(self, since_week: str = "") -> list[dict[str, Any]]:
+        """For reports: version, flow, node, week, entered and stopped, from `since_week`
+        (a Monday, as week_of gives) on."""
+        query = select(NODES).where(NODES.c.week >= since_week).order_by(*NODES.primary_key)
+        rows = await self._session.execute(query)
+        return [dict(row._mapping) for row in rows]
+
     async def breaches(self) -> int:
         """Breaches ever recorded: on cases still kept, and in the figures of purged ones."""
         kept = select(func.count()).select_from(CASES).where(CASES.c.breached_at.is_not(None))
@@ -92,4 +122,21 @@ class Figures:
         updates |= {name: larger(table.c[name], statement.excluded[name]) for name in maxima}
         await self._session.execute(
             statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+        )
+
+    async def _add_rows(
+        self, table: Table, key: list[str], rows: list[dict[str, Any]], count: str
+    ) -> None:
+        """Insert the rows, or add their `count` to the rows there, in one statement; in key
+        order, so that two transactions counting the same rows never deadlock."""
+        if not rows:
+            return
+        bind = self._session.bind
+        insert = postgresql_insert if bind and bind.dialect.name == "postgresql" else sqlite_insert
+        ordered = sorted(rows, key=lambda row: [row[name] for name in key])
+        statement = insert(table).values(ordered)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=key, set_={count: table.c[count] + statement.excluded[count]}
+            )
         )

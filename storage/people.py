@@ -46,6 +46,8 @@ def _person(row: PersonRow | Row[Any]) -> Person:
         subject_hash=row.subject_hash,
         sealed_chat=row.sealed_chat,
         language=row.language or "",
+        recording=row.recording or "",
+        recording_at=row.recording_at,
     )
 
 
@@ -132,6 +134,14 @@ class People:
             select(PersonRow).where(PersonRow.role == "coordinator", PersonRow.active)  # type: ignore[arg-type]
         )
         return [_person(row) for row in rows.scalars()]
+
+    async def set_recording(self, person_id: int, recording: str, at: datetime | None) -> None:
+        """What a coordinator's next voice message is for ("flow:node:language"), since
+        when; "" and None: nothing."""
+        row = await self._session.get(PersonRow, person_id)
+        if row is not None:
+            row.recording, row.recording_at = recording, at
+            await self._session.flush()
 
     async def update(self, person_id: int, **fields: object) -> None:
         """Change a person's own settings: display_name, available, capacity, language."""

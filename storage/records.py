@@ -15,6 +15,7 @@ class Parent:
     language: str | None
     stopped_at: datetime | None
     created_at: datetime
+    listens: bool | None = None  # hears voice prompts; None: not chosen yet
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,9 @@ class Person:
     sealed_chat: str = ""
     last_offer_at: datetime | None = None
     language: str = ""  # chosen with /language; empty: the staff default
+    # A coordinator's /record: "flow:node:language" their next voice message is for
+    recording: str = ""
+    recording_at: datetime | None = None
 
 
 @dataclass(frozen=True)

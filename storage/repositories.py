@@ -48,6 +48,7 @@ PARENT_COLUMNS = (
     PARENT.c.language,
     PARENT.c.stopped_at,
     PARENT.c.created_at,
+    PARENT.c.listens,
 )
 
 
@@ -181,6 +182,14 @@ class ParentRepository:
         )
         if affected_rows(changed) == 0:
             raise LookupError(f"parent {parent_id} does not exist")
+
+    async def set_listening(self, parent_id: int, listens: bool, now: datetime) -> None:
+        """Listen (voice prompts before the texts) or read."""
+        self._read.clear()
+        self._identified.clear()
+        await self._session.execute(
+            update(PARENT).where(PARENT.c.id == parent_id).values(listens=listens, updated_at=now)
+        )
 
     async def mark_stopped(self, subject_hash: str, now: datetime) -> bool:
         """The parent stopped or blocked the bot; False if no such parent."""

@@ -37,6 +37,8 @@ class ParentRow(SQLModel, table=True):
     stopped_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
+    # Listen or read (#14): True hears each message's voice prompt first; None: not chosen.
+    listens: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
 
 
 class ProcessedUpdate(SQLModel, table=True):
@@ -152,6 +154,11 @@ class ConversationRow(SQLModel, table=True):
     sealed_results: str = Field(sa_column=Column(Text, nullable=False))
     finished: bool = False
     updated_at: datetime = Field(sa_column=_utc())
+    # Counted once as "stopped here" in the node figures (no input for a day at this node).
+    idle_noted: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, default=False, server_default=false()),
+    )
 
 
 class FlowVersionRow(SQLModel, table=True):
@@ -261,6 +268,9 @@ class PersonRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
     # The language they chose with /language; empty: the staff default (Dutch).
     language: str = Field(default="", max_length=8, sa_column_kwargs={"server_default": ""})
+    # A coordinator's /record in progress: "flow:node:language" their next voice message is for.
+    recording: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
+    recording_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class InviteRow(SQLModel, table=True):
@@ -397,3 +407,33 @@ class SatisfactionRow(SQLModel, table=True):
     language: str = Field(primary_key=True, max_length=8)
     answer: str = Field(primary_key=True, max_length=16)
     count: int = 0
+
+
+class VoicePromptRow(SQLModel, table=True):
+    """A spoken version of a flow node's texts in one language, recorded by a coordinator
+    with /record: a Telegram file reused for every parent who listens. `version` is the flow
+    version it was recorded on."""
+
+    __tablename__ = "voice_prompt"
+
+    flow: str = Field(primary_key=True, max_length=32)
+    node: str = Field(primary_key=True, max_length=32)
+    language: str = Field(primary_key=True, max_length=8)
+    file_id: str = Field(max_length=256)
+    version: str = Field(max_length=32)
+    recorded_by: int
+    recorded_at: datetime = Field(sa_column=_utc())
+
+
+class NodeFiguresRow(SQLModel, table=True):
+    """How many conversations entered a flow node and how many stopped there (no input for a
+    day), per flow version and week. No row links to a person."""
+
+    __tablename__ = "node_figures"
+
+    version: str = Field(primary_key=True, max_length=32)
+    flow: str = Field(primary_key=True, max_length=32)
+    node: str = Field(primary_key=True, max_length=32)
+    week: str = Field(primary_key=True, max_length=10)
+    entered: int = 0
+    stopped: int = 0

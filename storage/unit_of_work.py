@@ -15,6 +15,7 @@ from storage.conversations import (
 from storage.figures import Figures
 from storage.outbox import OutboxRepository
 from storage.people import People
+from storage.prompts import VoicePromptRepository
 from storage.relay import Relays
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
 from storage.tasks import TaskRepository
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.people = People(session)
         self.relays = Relays(session)
         self.figures = Figures(session)
+        self.voice_prompts = VoicePromptRepository(session)
 
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
         """/forget: every row tied to the parent goes, and everything scheduled for them."""
