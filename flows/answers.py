@@ -62,6 +62,19 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(DIRECTION_MARKS).casefold().strip()
 
 
+def label_key(text: str) -> str:
+    """How a typed answer is matched to a button: as `normalise`, without the emoji or
+    symbol a label starts with ("🤝 Maakt niet uit" is typed as "maakt niet uit")."""
+    start = 0
+    while start < len(text) and (
+        text[start].isspace()
+        or unicodedata.category(text[start]) in ("So", "Sk", "Mn", "Cf")
+        or unicodedata.name(text[start], "") == "INFORMATION SOURCE"  # ℹ, a "letter"
+    ):
+        start += 1
+    return normalise(text[start:])
+
+
 Check = Callable[[str, Any], tuple[bool, Any]]  # (accepted, value to save)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from flows.answers import TESTS, normalise
+from flows.answers import TESTS, label_key
 from flows.context import StepContext
 from flows.effects import Effect, ScheduleNoResponse
 from flows.flowset import FlowSet
@@ -20,6 +20,9 @@ from flows.outputs import Choice, Reply
 from flows.steps import load_all
 
 STEPS = load_all()
+# Answers a parent gave before their question was asked ("Is this your question?" — yes):
+# {save name: value}. An ask node whose answer is here is passed without being asked.
+PREFILLED = "_prefilled"
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,21 @@ def show(flows: FlowSet, state: Conversation, lang: str) -> list[Reply]:
     if state.finished:
         return []
     node = flows.flows[state.flow].nodes[state.node]
-    return _node_messages(flows, state.flow, node, lang, state.step)
+    replies = _node_messages(flows, state.flow, node, lang, state.step)
+    if replies:
+        replies[0] = replace(replies[0], prompt=f"{state.flow}:{node.id}")
+    return replies
+
+
+def is_choice(flows: FlowSet, state: Conversation, text: str, lang: str) -> bool:
+    """Whether typed `text` names one of the current node's buttons (in `lang` or Dutch)."""
+    node = flows.flows[state.flow].nodes[state.node]
+    typed = label_key(text)
+    for index, option in enumerate(node.choose):
+        label = flows.text(lang, f"{state.flow}:{node.id}:choose.{index}", option.label)
+        if typed in (label_key(label), label_key(option.label)):
+            return True
+    return False
 
 
 def _route(
@@ -97,12 +114,12 @@ def _route(
                 return "invalid", None
             return f"choose[{index}]", _choose(ctx, node, index)
         case Text(text) if node.choose:
-            typed = normalise(text)
+            typed = label_key(text)
             for index, option in enumerate(node.choose):
                 label = ctx.flows.text(
                     ctx.lang, f"{state.flow}:{node.id}:choose.{index}", option.label
                 )
-                if typed in (normalise(label), normalise(option.label)):
+                if typed in (label_key(label), label_key(option.label)):
                     return f"choose[{index}]", _choose(ctx, node, index)
             if node.ask is not None:  # the buttons were a shortcut (skip); text answers
                 return _answer(ctx, node, text)
@@ -144,7 +161,11 @@ def _enter(ctx: StepContext, state: Conversation, flow: str, target: str) -> Out
         node = ctx.flows.flows[flow].nodes[target]
         ctx.flow = flow
         ctx.trace.append(f"{flow}:{node.id}")
-        if node.media is not None:
+        if (given := _prefilled(ctx, node)) is not None:
+            ctx.trace.append(f"{flow}:{node.id}>prefilled")
+            target = given
+            continue
+        if node.media is not None and node.media.kind != "voice":  # voice: see Reply.prompt
             ctx.outputs.append(
                 Reply(
                     text="",
@@ -152,8 +173,10 @@ def _enter(ctx: StepContext, state: Conversation, flow: str, target: str) -> Out
                     media=(node.media.kind, node.media.file_for(ctx.lang)),
                 )
             )
+        first = len(ctx.outputs)
         for i, text in enumerate(node.say[:-1] if node.waits else node.say):
             ctx.say(f"{flow}:{node.id}:say.{i}", text)
+        _mark_prompt(ctx.outputs, first, f"{flow}:{node.id}")
         for action in node.actions:
             STEPS[action.kind].run(ctx, action.args)
         if ctx.jump is not None:
@@ -161,7 +184,10 @@ def _enter(ctx: StepContext, state: Conversation, flow: str, target: str) -> Out
             continue
         if node.waits:
             step += 1
+            last = len(ctx.outputs)
             ctx.outputs += _node_messages(ctx.flows, flow, node, ctx.lang, step, last_only=True)
+            if last == first:  # the node's only message
+                _mark_prompt(ctx.outputs, last, f"{flow}:{node.id}")
             if node.no_response is not None:
                 ctx.effects.append(ScheduleNoResponse(node.no_response.after, step))
             new = Conversation(state.version, flow, node.id, step, ctx.results)
@@ -172,6 +198,24 @@ def _enter(ctx: StepContext, state: Conversation, flow: str, target: str) -> Out
         target = node.next
     done = Conversation(state.version, flow, target, step, ctx.results, finished=True)
     return Outcome(ctx.outputs, ctx.effects, done, tuple(ctx.trace))
+
+
+def _mark_prompt(outputs: list[Reply], index: int, prompt: str) -> None:
+    if index < len(outputs):
+        outputs[index] = replace(outputs[index], prompt=prompt)
+
+
+def _prefilled(ctx: StepContext, node: Node) -> str | None:
+    """Where an ask node leads when its answer was given before it was asked; None if not."""
+    given = ctx.results.get(PREFILLED)
+    if node.ask is None or node.ask.save is None or not isinstance(given, dict):
+        return None
+    if node.ask.save not in given or node.ask.goto is None:
+        return None
+    ctx.results[node.ask.save] = given.pop(node.ask.save)
+    if not given:
+        del ctx.results[PREFILLED]
+    return node.ask.goto
 
 
 def _node_messages(

@@ -12,7 +12,7 @@ from flows.loader import read_flow_file
 from flows.model import Flow
 from flows.problems import ERROR, FlowError, Problem
 from flows.steps.emergency import BUILT_IN
-from flows.validate import check_flows, check_translations
+from flows.validate import check_flows, check_measures, check_translations
 
 NOT_FLOWS = {"settings.yaml"}
 Catalog = dict[str, dict[str, tuple[str, Translation]]]  # lang → context → (msgid, text)
@@ -67,7 +67,16 @@ def check_folder(
                     )
     catalog = read_translations(locales, languages)
     problems += check_translations(flows, catalog, languages, BUILT_IN)
+    if not any(p.level == ERROR for p in problems):  # measured by running the flows
+        problems += check_measures(_flowset(flows, catalog, frozenset()), languages)
     return flows, catalog, problems
+
+
+def _flowset(flows: list[Flow], catalog: Catalog, rtl: frozenset[str]) -> FlowSet:
+    translations = {
+        lang: {ctxt: found for ctxt, (_, found) in table.items()} for lang, table in catalog.items()
+    }
+    return FlowSet({f.name: f for f in flows}, translations, rtl)
 
 
 def load_flowset(
@@ -78,8 +87,4 @@ def load_flowset(
     errors = [p for p in problems if p.level == ERROR]
     if errors:
         raise FlowError(errors)
-    translations = {
-        lang: {ctxt: found for ctxt, (_, found) in table.items()} for lang, table in catalog.items()
-    }
-    flowset = FlowSet({f.name: f for f in flows}, translations, rtl)
-    return flowset, problems
+    return _flowset(flows, catalog, rtl), problems

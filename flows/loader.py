@@ -74,7 +74,8 @@ class _Reader:
             arg=arg,
             save=str(raw["save"]) if raw.get("save") else None,
             goto=str(raw["goto"]) if raw.get("goto") else None,
-            voice=bool(raw.get("voice", False)),
+            # Every question that takes free text takes a voice message too (voice: false to refuse)
+            voice=bool(raw.get("voice", test == "text")),
             no=str(raw["no"]) if raw.get("no") else None,
         )
 
@@ -101,7 +102,11 @@ class _Reader:
         if kind not in MEDIA_KINDS:
             self.problem(node, f"'media' kind {kind!r} is not one of {', '.join(MEDIA_KINDS)}")
             return None
-        if not isinstance(files, dict) or "nl" not in files:
+        if not isinstance(files, dict) or not files:
+            self.problem(node, "'media' needs a file per language, e.g. 'nl: vraag-nl.ogg'")
+            return None
+        # A voice prompt is heard only in its own language; other media fall back to Dutch.
+        if kind != "voice" and "nl" not in files:
             self.problem(node, "'media' needs a Dutch file ('nl'), used where a language has none")
             return None
         return NodeMedia(str(kind), {str(lang): str(path) for lang, path in files.items()})
@@ -201,13 +206,14 @@ def flow_from_data(
     if not isinstance(nodes, dict) or not nodes:
         reader.problem(None, "'nodes' must list the flow's nodes")
         return None, reader.problems
-    unknown = set(data) - {"schema", "flow", "start", "nodes"}
+    unknown = set(data) - {"schema", "flow", "start", "returning", "nodes"}
     if unknown:
         reader.problem(None, f"unknown top-level keys: {', '.join(sorted(unknown))}")
     parsed = {str(k): reader.node(str(k), v, lines.get(str(k), 0)) for k, v in nodes.items()}
     flow = Flow(
         name=name,
         start=str(start) if start else "",
+        returning=str(data["returning"]) if data.get("returning") else None,
         nodes={k: v for k, v in parsed.items() if v is not None},
         file=file,
         source=data,

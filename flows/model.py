@@ -42,14 +42,20 @@ class NoResponse:
 
 @dataclass(frozen=True)
 class NodeMedia:
-    """A voice prompt, audio, photo or document sent before the node's texts, per language
-    (paths relative to the flows folder; Dutch is the fallback)."""
+    """A voice prompt, audio, photo or document of the node, per language (paths relative
+    to the flows folder). Audio, photos and documents fall back to Dutch; a voice prompt is
+    the node's texts spoken, so it is only ever played in its own language."""
 
     kind: str
     files: dict[str, str]
 
     def file_for(self, lang: str) -> str:
+        """Audio, photo or document: the file in `lang`, else the Dutch one."""
         return self.files.get(lang) or self.files["nl"]
+
+    def spoken(self, lang: str) -> str | None:
+        """The voice prompt in exactly `lang`; None where there is none (no fallback)."""
+        return self.files.get(lang) if self.kind == "voice" else None
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,8 @@ class Flow:
     name: str
     start: str
     nodes: dict[str, Node]
+    # Where a returning parent's /start begins (a short greeting, then the menu); None: `start`
+    returning: str | None = None
     file: str = ""
     source: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from flows.answers import check_arg
-from flows.flowset import SOURCE_LANGUAGE, Translation
-from flows.limits import MAX_BUTTON_LABEL, MAX_BUTTONS, MAX_MESSAGE_LENGTH, MAX_NODES_PER_FLOW
+from flows.flowset import SOURCE_LANGUAGE, FlowSet, Translation
+from flows.limits import (
+    MAX_BUTTON_LABEL,
+    MAX_BUTTONS,
+    MAX_MESSAGE_LENGTH,
+    MAX_NODES_PER_FLOW,
+    WORD_LIMITED_LANGUAGES,
+)
+from flows.measure import WELCOME, measure, over_limits
 from flows.model import Flow, Node
 from flows.problems import WARNING, Problem
 from flows.steps import load_all
@@ -37,6 +44,8 @@ def _check_flow(flow: Flow, names: set[str]) -> list[Problem]:
         bad(None, f"{len(flow.nodes)} nodes; a flow may have at most {MAX_NODES_PER_FLOW}")
     if flow.start not in flow.nodes:
         bad(None, f"'start' names a node that does not exist: {flow.start!r}")
+    if flow.returning is not None and flow.returning not in flow.nodes:
+        bad(None, f"'returning' names a node that does not exist: {flow.returning!r}")
     for node in flow.nodes.values():
         for where, target in node.targets():
             if target not in flow.nodes:
@@ -101,7 +110,7 @@ def _check_node(node: Node, names: set[str]) -> list[str]:
 
 
 def _reachable(flow: Flow) -> set[str]:
-    reached, todo = set(), [flow.start]
+    reached, todo = set(), [flow.start, *([flow.returning] if flow.returning else [])]
     while todo:
         node_id = todo.pop()
         if node_id in reached or node_id not in flow.nodes:
@@ -169,3 +178,17 @@ def _check_text(
             )
         ]
     return []
+
+
+def check_measures(flows: FlowSet, languages: list[str]) -> list[Problem]:
+    """Warnings when the welcome asks too much reading or too many taps of a parent: the
+    organisation's own wording is flagged, never refused (`flows measure` shows the figures).
+    Taps are the same in every language, so they are measured in the limited ones only."""
+    welcome = flows.flows.get(WELCOME)
+    if welcome is None:
+        return []
+    out: list[Problem] = []
+    for lang in [code for code in WORD_LIMITED_LANGUAGES if code in languages]:
+        for problem in over_limits(measure(flows, lang)):
+            out.append(Problem(welcome.file, None, f"{problem} (`flows measure`)", WARNING))
+    return out
