@@ -1,6 +1,6 @@
 """What a coordinator can do in their chat with the bot: see the VPs, deactivate one (their
-open cases are routed again), give a case to a VP by hand, and read a case's history.
-Every look at a case is in the audit log."""
+open cases are routed again), give a case to a VP by hand, read a case's history, and record
+voice prompts. Every look at a case is in the audit log."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from bot.i18n import Catalogs, Translator
 from bot.services import case_history as history
 from bot.services import staff_words as words
 from bot.services.cases import CONFIRMED, CaseDesk
+from bot.services.prompt_recording import RECORD_ACTION, PromptRecording
 from bot.services.staff import LANGUAGE_ACTION, StaffLanguages, staff_translator
 from bot.services.urgent import ASSIGN, UrgentLadder
-from flows.inputs import Command, Input, Pick, number
+from flows.inputs import Command, Input, Media, Pick, Text, number
 from flows.outputs import Reply
 from storage import UnitOfWork
 from storage.cases import OPEN_STATUSES
@@ -27,11 +28,13 @@ class CoordinatorDesk:
         cases: CaseDesk,
         ladder: UrgentLadder,
         languages: StaffLanguages,
+        recording: PromptRecording,
     ) -> None:
         self._catalogs = catalogs
         self._cases = cases
         self._ladder = ladder
         self._languages = languages
+        self._recording = recording
 
     async def handle(
         self, uow: UnitOfWork, coordinator: Person, incoming: Input, now: datetime
@@ -39,8 +42,15 @@ class CoordinatorDesk:
         t = staff_translator(self._catalogs, coordinator)
         if isinstance(incoming, Pick) and incoming.action.startswith(LANGUAGE_ACTION):
             return await self._languages.choose(uow, coordinator, incoming.action, now)
+        if isinstance(incoming, Pick) and incoming.action.startswith(RECORD_ACTION):
+            return await self._recording.pick(uow, coordinator, incoming.action, now)
         if isinstance(incoming, Pick):  # else only the urgent ladder's buttons
             return await self._assign(uow, coordinator, incoming.action, now, t)
+        if isinstance(incoming, Media):  # a voice message for /record, perhaps
+            recorded = await self._recording.media(uow, coordinator, incoming, now)
+            return recorded if recorded is not None else [self._help(t)]
+        if isinstance(incoming, Text) and self._recording.pending(coordinator, now):
+            return await self._recording.cancel(uow, coordinator)
         if not isinstance(incoming, Command):
             return [self._help(t)]
         words = (incoming.argument or "").split()
@@ -56,6 +66,8 @@ class CoordinatorDesk:
                 ]
             case "language", _:
                 return [self._languages.picker(coordinator)]
+            case "record", _:
+                return await self._recording.start(uow, coordinator)
             case "vps", []:
                 return [await self._vps(uow, t)]
             case "urgent", []:
@@ -205,6 +217,8 @@ class CoordinatorDesk:
                 "/case ALIAS – a case's history\n"
                 "/urgent – open urgent questions and the last 30 days' figures"
             )
+            + "\n"
+            + t.gettext("/record – record a message's voice prompt for parents who listen")
             + "\n"
             + t.gettext("/language – the language you work in here")
         )

@@ -146,8 +146,9 @@ class FakeUser(ChatView):
     async def send_text(self, text: str, *, message_thread_id: int | None = None) -> dict[str, Any]:
         return self._text(self.user, text, message_thread_id)
 
-    async def send_voice(self, duration: int = 3) -> dict[str, Any]:
-        voice = self._world.files.new("voice", duration=duration, mime_type="audio/ogg")
+    async def send_voice(self, duration: int = 3, data: bytes | None = None) -> dict[str, Any]:
+        """A voice message; `data` are the bytes a download of it gives (else stand-ins)."""
+        voice = self._world.files.new("voice", data, duration=duration, mime_type="audio/ogg")
         return self._post(self.user, {"voice": voice})
 
     async def send_audio(self, duration: int = 30, file_name: str = "audio.mp3") -> dict[str, Any]:

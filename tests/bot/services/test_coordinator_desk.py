@@ -6,16 +6,20 @@ from __future__ import annotations
 
 from bot.services import staff_words as words
 from bot.services.coordinator_desk import CoordinatorDesk
+from bot.services.flow_library import FlowLibrary
+from bot.services.prompt_recording import PromptRecording
 from bot.services.staff import StaffLanguages
 from flows.inputs import Command, Pick
 from flows.outputs import Reply
 from storage import Database
 from storage.people import Profile
 from tests.bot.services.test_case_access import a_parent_with_key, accepted_case, as_vp
-from tests.bot.services.test_cases import CATALOGS, DESK, LADDER, NOW, VAULT, register
+from tests.bot.services.test_cases import CATALOGS, DESK, LADDER, NOW, ROOT, VAULT, register
 
 STAFF_LANGUAGES = StaffLanguages(VAULT, CATALOGS, lambda: CATALOGS.languages)
-COORDINATOR_DESK = CoordinatorDesk(CATALOGS, DESK, LADDER, STAFF_LANGUAGES)
+LIBRARY = FlowLibrary(ROOT / "flows" / "defaults", lambda: CATALOGS.languages, frozenset({"ar"}))
+RECORDING = PromptRecording(CATALOGS, LIBRARY, lambda: CATALOGS.languages)
+COORDINATOR_DESK = CoordinatorDesk(CATALOGS, DESK, LADDER, STAFF_LANGUAGES, RECORDING)
 
 
 async def as_coordinator(db: Database, person: int, name: str, argument: str = "") -> str:
