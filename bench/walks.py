@@ -39,7 +39,7 @@ INTAKE = _steps(
 # The project's default flows, as tests/journeys.py ask_a_question walks them.
 PROJECT = _steps(
     ("text", "/start", 1),  # the language picker
-    ("data", "lang:en", 6),  # confirmation, welcome (3), shared phone, menu
+    ("data", "lang:en", 3),  # the short welcome (2), then the menu
     ("index", 0, 1),  # ask a question
     ("index", 1, 2),  # a topic: the question, and the voice warning
     ("text", QUESTION, 1),

@@ -51,7 +51,14 @@ def _letters_outside_carried_words(source: str, translation: str) -> list[str]:
     (names such as Tussen In, Veilig Thuis, CJG; commands)."""
     carried = {w.casefold() for w in re.findall(r"[A-Za-z]+", source)}
     kept = [w for w in re.findall(r"\w+", translation) if w.casefold() not in carried]
-    return [c for w in kept for c in w if unicodedata.category(c).startswith("L")]
+    # "ℹ" (information source) is a letter to Unicode, a symbol on a button: left out.
+    return [
+        c
+        for w in kept
+        for c in w
+        if unicodedata.category(c).startswith("L")
+        and unicodedata.name(c, "") != "INFORMATION SOURCE"
+    ]
 
 
 def check_entry(code: str, context: str | None, source: str, text: str) -> list[CatalogProblem]:

@@ -76,6 +76,15 @@ def i18n_compile() -> None:
     print("compiled:", " ".join(compile_catalogs()))
 
 
+def _enabled_languages(settings: Settings) -> list[str] | None:
+    """The coordinator's languages; None (and why, printed) when the settings file is bad."""
+    try:
+        return SettingsFile(settings.flows_dir).current.languages
+    except SettingsFileError as error:
+        print(f"error: {error} (see `python -m bot settings check`)")
+        return None
+
+
 def flows_check(folder: str | None) -> int:
     """Every problem of the flows with file, node and reason; non-zero on errors."""
     from flows.library import check_folder
@@ -83,10 +92,8 @@ def flows_check(folder: str | None) -> int:
 
     settings = load_settings()
     path = Path(folder) if folder else settings.flows_dir
-    try:
-        languages = SettingsFile(settings.flows_dir).current.languages
-    except SettingsFileError as error:
-        print(f"error: {error} (see `python -m bot settings check`)")
+    languages = _enabled_languages(settings)
+    if languages is None:
         return 1
     flows, _, problems = check_folder(path, LOCALES_DIR, languages)
     for problem in problems:
@@ -94,6 +101,28 @@ def flows_check(folder: str | None) -> int:
     errors = sum(p.level == ERROR for p in problems)
     print(f"{len(flows)} flows, {errors} errors, {len(problems) - errors} warnings")
     return 1 if errors else 0
+
+
+def flows_measure(folder: str | None) -> int:
+    """Words, taps and voice prompts per language against the limits; non-zero over them."""
+    from bot.flow_measures import flows_measure as measure
+
+    settings = load_settings()
+    languages = _enabled_languages(settings)
+    if languages is None:
+        return 1
+    return measure(settings, Path(folder) if folder else settings.flows_dir, languages)
+
+
+def flows_export(folder: str) -> int:
+    """The current flows, with the voice prompts recorded with /record, into `folder`."""
+    from bot.flow_export import export_flows
+
+    settings = load_settings()
+    languages = _enabled_languages(settings)
+    if languages is None:
+        return 1
+    return export_flows(settings, Path(folder), languages)
 
 
 def flows_reload() -> int:
@@ -115,9 +144,14 @@ def i18n_update() -> None:
 
 def i18n_status() -> int:
     from bot.catalog_checks import coverage, read_catalog, reviewed
+    from bot.flow_measures import recorded_prompts
+    from bot.services.voice_prompts import coverage as voice_coverage
+    from flows.flowset import FlowSet
     from flows.library import read_flows
 
-    flows, _ = read_flows(load_settings().flows_dir)
+    settings = load_settings()
+    flows, _ = read_flows(settings.flows_dir)
+    recorded, source = asyncio.run(recorded_prompts(settings))
     for code in LANGUAGES:
         catalog = read_catalog(code)
         done, total = coverage(catalog)
@@ -126,7 +160,12 @@ def i18n_status() -> int:
             f_done, f_total = coverage(catalog, f"{flow.name}:")
             per_flow.append(f"{flow.name} {100 * f_done // max(f_total, 1)}%")
         review = "reviewed by a native speaker" if reviewed(catalog) else "not reviewed yet"
-        print(f"{code:4} {100 * done // max(total, 1):3}%  {review:28}  {', '.join(per_flow)}")
+        voiced, spoken = voice_coverage(FlowSet({f.name: f for f in flows}), recorded, code)
+        print(
+            f"{code:4} {100 * done // max(total, 1):3}%  {review:28}  "
+            f"voice {voiced:>3}/{spoken:<3}  {', '.join(per_flow)}"
+        )
+    print(f"voice prompts: {source}")
     return 0
 
 
@@ -253,6 +292,12 @@ def _parser() -> argparse.ArgumentParser:
     flows_check_parser = flows.add_parser("check", help="validate the flows (default FLOWS_DIR)")
     flows_check_parser.add_argument("folder", nargs="?", help="a folder of flow files")
     flows.add_parser("reload", help="merge edited flow texts into the catalogs, compile, check")
+    flows.add_parser(
+        "export", help="write the flows and their recorded voice prompts (.ogg) to a folder"
+    ).add_argument("folder", help="the folder to write to (not FLOWS_DIR)")
+    flows.add_parser(
+        "measure", help="words, taps and voice prompts per language; non-zero over the limits"
+    ).add_argument("folder", nargs="?", help="a folder of flow files")
     for role, what in (("vp", "a vertrouwenspersoon"), ("coordinator", "a coordinator")):
         people = commands.add_parser(role, help=f"{what}: invitations").add_subparsers(
             dest="action", required=True
@@ -322,6 +367,10 @@ def main(argv: list[str] | None = None) -> int:
             elif args.action == "check":
                 return i18n_check()
             return 0
+        if args.command == "flows" and args.action == "export":
+            return flows_export(args.folder)
+        if args.command == "flows" and args.action == "measure":
+            return flows_measure(args.folder)
         if args.command == "flows":
             return flows_check(args.folder) if args.action == "check" else flows_reload()
         if args.command == "settings":

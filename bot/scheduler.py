@@ -11,6 +11,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.runtime import Core
 from bot.services.maintenance import schedule_daily
+from bot.services.node_tally import FLUSH_EVERY
 from bot.services.scheduling import TaskRunner
 from bot.supervision import Supervisor
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 
 DAILY_AT = {"hour": 3, "minute": 30}  # local time: the quietest hour
 TASKS_LOOP, WATCH_LOOP, DAILY_LOOP = "tasks", "file watchers", "daily upkeep"
+TALLY_LOOP = "node figures"
 
 
 class Heartbeat:
@@ -46,9 +48,10 @@ class Heartbeat:
             await asyncio.shield(self._drain)
 
     async def stop(self) -> None:
-        """No new drain; one under way ends after its current batch."""
+        """No new drain; one under way ends after its current batch. The counts go out."""
         self._stopping = True
         await self.drained()
+        await self.count_nodes()
 
     async def watch(self) -> None:
         """The coordinator's files: an edit goes live without a restart."""
@@ -65,6 +68,11 @@ class Heartbeat:
         await asyncio.to_thread(self._core.coordinator.reload_if_changed)
         await asyncio.to_thread(self._core.flows.reload_if_changed)
 
+    async def count_nodes(self) -> None:
+        """The drop-off counts gathered in memory go to the database (also when stopping)."""
+        tally = self._core.reception.conversations.tally
+        await self._supervisor.guarded(TALLY_LOOP, lambda: tally.flush(self._core.database))
+
     async def daily(self) -> None:
         async with self._core.database.transaction() as uow:
             await schedule_daily(uow, self._core.clock.now(), self._core.settings.timezone)
@@ -78,4 +86,6 @@ class Heartbeat:
         scheduler.add_job(self.tick, IntervalTrigger(seconds=1), id="tick", **common)
         scheduler.add_job(self.watch, IntervalTrigger(seconds=1), id="watch", **common)
         scheduler.add_job(self._daily, CronTrigger(**DAILY_AT), id="daily", **common)
+        every = IntervalTrigger(seconds=FLUSH_EVERY.total_seconds())
+        scheduler.add_job(self.count_nodes, every, id="node figures", **common)
         return scheduler

@@ -36,7 +36,8 @@ from bot.services.leaving import Unreachable
 from bot.services.outbox import Outbox, Parcel
 from bot.services.turn import ANSWER_CALLBACK, DELETE, LEAVE_CHAT, MENU, REACT, RELAY, REPLY
 from bot.supervision import Supervisor
-from flows.outputs import Reply
+from flows.outputs import TELEGRAM_FILE, Reply
+from handlers.parts import in_parts, utf16_length
 from handlers.render import render_markup, render_text
 from storage import Database
 
@@ -51,13 +52,7 @@ GIVE_UP_AFTER = timedelta(days=1)
 CHAT_BURST, CHAT_PERIOD_SECONDS = 3, 3.0  # 1 message/s per chat, bursts of 3
 KNOWN_CHATS = 10_000
 BUSY_SCAN = 300  # at 30 sends/s, chats used in the last 10 s: longer than a chat's period
-TELEGRAM_FILE = "telegram:"  # a media reference that is a Telegram file_id, not a path
 VOICE_FORBIDDEN = "VOICE_MESSAGES_FORBIDDEN"  # the recipient's privacy settings refuse voice
-
-
-def utf16_length(text: str) -> int:
-    """Telegram counts entity offsets in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 class Backoff(Exception):
@@ -276,13 +271,16 @@ class OutboxDispatcher:
                     if parcel.reply.media is not None:
                         await self._send_media(parcel.chat_id, parcel.reply)
                     else:
-                        await self._bot.send_message(
-                            parcel.chat_id,
-                            render_text(parcel.reply),
-                            reply_markup=render_markup(parcel.reply),
-                            disable_notification=parcel.reply.silent,
-                            protect_content=parcel.reply.protect,
-                        )
+                        parts = in_parts("", render_text(parcel.reply))
+                        for number, (text, _) in enumerate(parts, 1):
+                            last = number == len(parts)  # the buttons go under the last part
+                            await self._bot.send_message(
+                                parcel.chat_id,
+                                text,
+                                reply_markup=render_markup(parcel.reply) if last else None,
+                                disable_notification=parcel.reply.silent,
+                                protect_content=parcel.reply.protect,
+                            )
             elif parcel.kind == ANSWER_CALLBACK:
                 await self._bot.answer_callback_query(parcel.callback_id or "")
             elif parcel.kind == LEAVE_CHAT:
@@ -318,8 +316,15 @@ class OutboxDispatcher:
                 payload["reply_to"], allow_sending_without_reply=True
             )
         if said["kind"] == "text":
-            sent = await self._bot.send_message(chat_id, text, entities=entities, **options)
-            return sent.message_id
+            # Over Telegram's limit with the header: in parts, in order; replies find the first.
+            first = None
+            for part, kept in in_parts(head, said["text"], [tuple(e) for e in said["entities"]]):
+                found = [MessageEntity(kind, offset, length) for kind, offset, length in kept]
+                sent = await self._bot.send_message(chat_id, part, entities=found, **options)
+                first = first or sent.message_id
+                options.pop("reply_parameters", None)
+            assert first is not None
+            return first
         try:
             copied = await self._bot.copy_message(
                 chat_id,

@@ -30,7 +30,7 @@ async def ask_a_question(parent: FakeUser, timeout: float = 30.0) -> list[float]
     await parent.send_text("/start")
     await step(1)  # the language picker
     await parent.press("lang:en")
-    await step(6)  # confirmation, welcome (3), shared phone, menu
+    await step(3)  # the short welcome: hello (2), menu
     await press_index(parent, 0)  # ask a question
     await step(1)
     await press_index(parent, 1)  # a topic

@@ -40,7 +40,7 @@ from bot.services.task_kinds import (
 )
 from bot.services.turn import Turn
 from flows.limits import MAX_BUTTON_LABEL
-from flows.outputs import Choice, Reply
+from flows.outputs import TELEGRAM_FILE, Choice, Reply
 from storage import Parent, UnitOfWork
 from storage.cases import OPEN_STATUSES
 from storage.records import Case, Person, Task
@@ -84,6 +84,10 @@ def assign_action(case_id: int, vp_id: int, confirmed_over: int | None = None) -
     was with VP `confirmed_over` (0: nobody): a confirmation goes stale when that changed."""
     suffix = "" if confirmed_over is None else f":{CONFIRMED}{confirmed_over}"
     return f"{ASSIGN}{case_id}:{vp_id}{suffix}"
+
+
+# Words a parent typed for their question while buttons waited (bot.services.keeping).
+ADDED_TO_QUESTION = "question_added"
 
 
 class CaseDesk:
@@ -675,12 +679,14 @@ class CaseDesk:
         answers = json.loads(self._vault.open(case.sealed_answers))
         question = answers.get("question")
         if isinstance(question, dict) and question.get("voice"):
-            said = Reply("", media=("voice", "telegram:" + str(question["voice"])), protect=True)
+            said = Reply("", media=("voice", TELEGRAM_FILE + str(question["voice"])), protect=True)
         elif question:
             said = Reply(str(question), protect=True)
         else:  # the danger flow lets the parent skip it
             said = Reply(t.gettext("(The parent did not describe the situation.)"))
         replies = [Reply(intro), said]
+        # What the parent typed while the next buttons waited belongs with the question.
+        replies += [Reply(str(more), protect=True) for more in answers.get(ADDED_TO_QUESTION, [])]
         if answers.get("safe_time"):
             text = t.gettext("A safe time to contact them, in their words: {time}")
             replies.append(Reply(text.format(time=answers["safe_time"]), protect=True))
@@ -697,6 +703,26 @@ class CaseDesk:
             "if you want to share them, use /share.",
         ).format(name=vp.display_name)
         await self.to_parent(uow, case, [Reply(text, rtl=t.rtl)], now)
+
+    async def language_changed(
+        self, uow: UnitOfWork, parent_id: int, code: str, now: datetime
+    ) -> None:
+        """The parent chose another language: the bot's own texts about their open cases
+        follow it; a conversation with a VP carries on, and the VP is told."""
+        for case in await uow.cases.open_of_parent(parent_id):
+            await uow.cases.set_language(case.id, code, now)
+            if not case.relaying:
+                continue
+            for person_id in await uow.cases.members(case.id):
+                person = await uow.people.get(person_id)
+                if person is None or not person.active:
+                    continue
+                t = staff_translator(self._catalogs, person)
+                text = t.gettext(
+                    "The parent of {alias} now reads the bot's messages in {language}. "
+                    "Your conversation carries on as before."
+                ).format(alias=case.alias, language=words.language(t, code))
+                await self._tell(uow, person, text, case, now)
 
     async def to_parent(
         self, uow: UnitOfWork, case: Case, replies: list[Reply], now: datetime

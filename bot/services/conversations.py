@@ -10,8 +10,10 @@ from typing import Any
 from bot.services.buttons import ButtonTokens
 from bot.services.cases import CaseDesk
 from bot.services.flow_library import FlowLibrary
+from bot.services.node_tally import NodeTally
 from bot.services.privacy import IdentityVault
 from bot.services.task_kinds import FOLLOW_UP, NO_RESPONSE
+from bot.services.voice_prompts import VoicePrompts
 from flows import engine
 from flows.effects import (
     CheckIn,
@@ -38,6 +40,8 @@ class Conversations:
         self.library = library
         self._tokens = tokens
         self._cases = cases
+        self.prompts = VoicePrompts()
+        self.tally = NodeTally()
 
     async def begin(
         self,
@@ -54,9 +58,78 @@ class Conversations:
         await self.library.remember_current(uow, now)
         previous = await uow.conversations.get(parent.id)
         step = previous.step if previous else 0  # old keyboards stay old
+        if previous is not None and results is None:
+            # What the parent said before it was asked stays theirs across a new start.
+            kept = json.loads(self._vault.open(previous.sealed_results)).get(engine.PREFILLED)
+            results = {engine.PREFILLED: kept} if kept else None
         lang = parent.language or "nl"
         outcome = engine.begin(flows, flow, lang, now, results=results, node=node, step=step)
         return await self._settle(uow, parent, subject, flows, outcome, now)
+
+    async def start(
+        self,
+        uow: UnitOfWork,
+        parent: Parent,
+        subject: str,
+        now: datetime,
+        results: dict[str, Any] | None = None,
+    ) -> list[Reply]:
+        """/start: the welcome for a new parent; a returning one gets the welcome flow's
+        short greeting (its `returning` node) and the menu."""
+        previous = await uow.conversations.get(parent.id)
+        returning = self.library.current.flows[WELCOME].returning
+        if previous is not None and previous.step > 0 and returning is not None:
+            return await self.begin(uow, parent, subject, now, node=returning, results=results)
+        return await self.begin(uow, parent, subject, now, results=results)
+
+    async def keep_first_words(
+        self, uow: UnitOfWork, parent: Parent, answers: dict[str, Any], now: datetime
+    ) -> None:
+        """A parent wrote before choosing a language: what may be their question is kept
+        until a conversation starts (`engine.PREFILLED`)."""
+        flows = self.library.current
+        await self.library.remember_current(uow, now)
+        welcome = flows.flows[WELCOME]
+        state = engine.Conversation(
+            flows.version, WELCOME, welcome.start, 0, {engine.PREFILLED: answers}, True
+        )
+        await self.save(uow, parent, state, now)
+
+    async def running(
+        self, uow: UnitOfWork, parent: Parent
+    ) -> tuple[FlowSet, engine.Conversation] | None:
+        """The conversation waiting for the parent's answer, if any."""
+        return await self._running(uow, parent)
+
+    async def save(
+        self, uow: UnitOfWork, parent: Parent, state: engine.Conversation, now: datetime
+    ) -> None:
+        await uow.conversations.save(
+            ConversationRecord(
+                parent_id=parent.id,
+                version=state.version,
+                flow=state.flow,
+                node=state.node,
+                step=state.step,
+                finished=state.finished,
+                sealed_results=self._vault.seal(json.dumps(state.results, ensure_ascii=False)),
+            ),
+            now,
+        )
+
+    async def show_current(
+        self, uow: UnitOfWork, parent: Parent, subject: str
+    ) -> list[Reply] | None:
+        """The question the parent is at, again, in their (perhaps new) language; None when
+        no conversation waits for them."""
+        found = await self._running(uow, parent)
+        if found is None:
+            return None
+        flows, state = found
+        replies = engine.show(flows, state, parent.language or "nl")
+        if parent.listens:
+            replies = await self.prompts.spoken(uow, flows, parent.language or "nl", replies)
+        return self._signed(replies, subject)
 
     async def answer(
         self, uow: UnitOfWork, parent: Parent, subject: str, incoming: Input, now: datetime
@@ -135,22 +208,17 @@ class Conversations:
         now: datetime,
     ) -> list[Reply]:
         state = outcome.state
-        await uow.conversations.save(
-            ConversationRecord(
-                parent_id=parent.id,
-                version=state.version,
-                flow=state.flow,
-                node=state.node,
-                step=state.step,
-                finished=state.finished,
-                sealed_results=self._vault.seal(json.dumps(state.results, ensure_ascii=False)),
-            ),
-            now,
-        )
+        await self.save(uow, parent, state, now)
+        # Anonymous drop-off counts: which nodes conversations entered (no link to a person).
+        entered = [step.split(":", 1) for step in outcome.trace if ">" not in step]
+        self.tally.add(state.version, [(flow, node) for flow, node in entered], now)
         after: list[Reply] = []
         for effect in outcome.effects:
             after += await self._carry_out(uow, parent, subject, state, effect, now)
-        return self._signed([*outcome.outputs, *after], subject)
+        replies = [*outcome.outputs, *after]
+        if parent.listens:
+            replies = await self.prompts.spoken(uow, flows, parent.language or "nl", replies)
+        return self._signed(replies, subject)
 
     async def _carry_out(
         self,

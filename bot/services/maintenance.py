@@ -1,9 +1,10 @@
-"""Daily upkeep, as a task so that it runs once a day however many instances there are."""
+"""Daily upkeep, as a task so that it runs once a day however many instances there are:
+the purges of the retention periods, and the anonymous count of where conversations stopped."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.coordinator_settings import SettingsFile
@@ -15,12 +16,23 @@ from storage.records import Task
 log = logging.getLogger(__name__)
 
 PURGE = "maintenance.purge"
+# No input this long at a node of an unfinished conversation: the parent stopped there.
+STOPPED_AFTER = timedelta(hours=24)
 
 
 async def schedule_daily(uow: UnitOfWork, now: datetime, zone: ZoneInfo) -> None:
     """Called by every instance daily and at start; the key makes it once per local day."""
     day = now.astimezone(zone).date().isoformat()
     await uow.tasks.schedule(PURGE, now, now, idempotency_key=f"{PURGE}:{day}")
+
+
+async def count_stopped(uow: UnitOfWork, now: datetime) -> int:
+    """Conversations idle for STOPPED_AFTER at an unfinished node are counted, once each, as
+    stopped there, in the week they got there; the counts name no parent. A parent who
+    answers later moves on and can be counted again where they stop next."""
+    idle = await uow.conversations.note_idle(now - STOPPED_AFTER)
+    await uow.figures.nodes_stopped(idle)
+    return len(idle)
 
 
 def register_maintenance(registry: TaskRegistry, settings: SettingsFile) -> None:
@@ -34,17 +46,21 @@ def register_maintenance(registry: TaskRegistry, settings: SettingsFile) -> None
         for case in closed:
             await turn.uow.figures.add_case(case)
         await turn.uow.cases.purge([case.id for case in closed])
+        # Counted before idle conversations go, so none goes uncounted.
+        stopped = await count_stopped(turn.uow, turn.now)
         idle = await turn.uow.conversations.purge_idle(turn.now - retention.idle_conversations)
         audit = await turn.uow.cases.purge_access(turn.now - retention.audit_log)
         log.info(
             "purged %s update ids, %s sent-message receipts, %s finished tasks, %s closed "
-            "cases (counted), %s idle conversations, %s audit entries",
+            "cases (counted), %s idle conversations, %s audit entries; counted %s "
+            "conversations as stopped",
             updates,
             sent,
             tasks,
             len(closed),
             idle,
             audit,
+            stopped,
         )
 
     registry.register(PURGE, purge)

@@ -14,9 +14,11 @@ from bot.i18n import Catalogs, Translator
 from bot.services.cases import CaseDesk
 from bot.services.conversations import MENU, Conversations
 from bot.services.coordinator_desk import CoordinatorDesk
+from bot.services.keeping import KEEP_ACTION, Keeping
 from bot.services.languages import LANGUAGES, from_telegram_code
 from bot.services.leaving import Leaving
 from bot.services.privacy import IdentityVault
+from bot.services.prompt_recording import PromptRecording
 from bot.services.relay import HOLD_ACTION, Said
 from bot.services.sharing import CONSENT_ACTION, SHARE_ACTION, Sharing
 from bot.services.staff import (
@@ -35,9 +37,10 @@ from flows.texts import NP_
 from storage import Parent, UnitOfWork
 
 LANGUAGE_ACTION = "lang:"
+LISTEN_ON, LISTEN_OFF = "listen:on", "listen:off"
 FORGET_YES, FORGET_NO = "forget:yes", "forget:no"
 PRESELECTED_MARK = "✓ "
-CONTROLS = ("stop", "forget", "start", "language", "help")
+CONTROLS = ("stop", "forget", "start", "language", "help", "listen", "read")
 # Plain words that work like the commands; translators give each language's words, "|" apart.
 CONTROL_WORDS = {
     "stop": NP_("control words", "stop|pause"),
@@ -72,13 +75,17 @@ class Reception:
         self._catalogs = catalogs
         self._enabled = enabled  # the coordinator's current choice, which may be reloaded
         self.conversations = conversations
+        self.keeping = Keeping(conversations)
         self.staff = staff
         self.cases = cases
         self.leaving = leaving
         self.sharing = Sharing(vault, catalogs, cases)
         self.staff_languages = StaffLanguages(vault, catalogs, enabled)
         self.vp_desk = VpDesk(catalogs, cases, self.sharing, self.staff_languages)
-        self.coordinator_desk = CoordinatorDesk(catalogs, cases, ladder, self.staff_languages)
+        recording = PromptRecording(catalogs, conversations.library, enabled)
+        self.coordinator_desk = CoordinatorDesk(
+            catalogs, cases, ladder, self.staff_languages, recording
+        )
 
     @property
     def languages(self) -> list[str]:
@@ -134,7 +141,11 @@ class Reception:
             case "start", _ if parent.language is None:
                 return [self._picker(preferred)]
             case "start", _:
-                return await self.conversations.begin(uow, parent, key, now)
+                return await self.conversations.start(uow, parent, key, now)
+            case ("listen" | "read") as mode, _ if parent.language is not None:
+                return await self._listen(uow, parent, key, mode == "listen", now)
+            case "listen" | "read", _:
+                return [self._picker(preferred)]
             case None, Command(name="share", argument=argument):
                 return await self.sharing.ask_reveal(uow, parent, argument or "", now)
             case None, Command(name=""):  # a slash without a command word after it
@@ -159,8 +170,14 @@ class Reception:
             case None, Pick(action):
                 return await self._pick(uow, parent, key, action, preferred, now)
             case None, Text(text) if parent.language is None:
-                # The pre-selected language is taken when a parent writes instead of choosing.
-                chosen = self._typed_language(text) or self._t(preferred).code
+                typed = self._typed_language(text)
+                if typed is None:
+                    await self.keeping.before_language(uow, parent, text, now)
+                if typed is None and language_hint is None:
+                    # The phone's language is not one we offer: let the parent choose.
+                    return [self._picker(None)]
+                # Writing instead of choosing takes the phone's (pre-selected) language.
+                chosen = typed or self._t(language_hint).code
                 return await self._choose(uow, parent, key, chosen, preferred, now)
             case None, Text(text) if (typed := self._typed_language(text)) is not None:
                 return await self._choose(uow, parent, key, typed, preferred, now)
@@ -169,12 +186,16 @@ class Reception:
             ):
                 # A message while a check-in waits for a button: it is for the VP, not lost.
                 return await self.cases.relay.from_parent(uow, parent, said, now) or []
+            case None, Text(text) if (
+                kept := await self.keeping.typed(uow, parent, key, text, t, now)
+            ) is not None:
+                return kept
             case None, (Text() | Media()):
                 replies = await self.conversations.answer(uow, parent, key, incoming, now)
                 if replies is None and said is not None:
                     replies = await self.cases.relay.from_parent(uow, parent, said, now)
                 if replies is None:
-                    return await self.conversations.begin(uow, parent, key, now, node=MENU)
+                    return await self.keeping.unawaited(uow, parent, key, incoming, t, now)
                 return replies
         raise TypeError(f"unknown input {type(incoming).__name__}")
 
@@ -251,6 +272,10 @@ class Reception:
         if action.startswith(LANGUAGE_ACTION):
             code = action.removeprefix(LANGUAGE_ACTION)
             return await self._choose(uow, parent, key, code, preferred, now)
+        if action in (LISTEN_ON, LISTEN_OFF) and parent.language is not None:
+            return await self._listen(uow, parent, key, action == LISTEN_ON, now, first=True)
+        if action.startswith(KEEP_ACTION):
+            return await self.keeping.answered(uow, parent, key, action, t, now)
         if action == FORGET_YES:
             await self.cases.withdraw_all(uow, parent.id, now)
             await uow.erase_parent(parent.id, key, now)
@@ -308,8 +333,62 @@ class Reception:
         chosen = await uow.parents.find(key)
         assert chosen is not None
         t = self._t(code)
-        confirm = t.gettext("Fine, we will write in English. You can change this with /language.")
-        return [self._say(t, confirm), *await self.conversations.begin(uow, chosen, key, now)]
+        if parent.language is None:  # the first choice: straight on, few words to read
+            flows = self.conversations.library.current
+            if chosen.listens is None and await self.conversations.prompts.offered(
+                uow, flows, code
+            ):
+                return [self._listen_or_read(t)]
+            return await self.conversations.start(uow, chosen, key, now)
+        confirm = self._say(
+            t, t.gettext("Fine, we will write in English. You can change this with /language.")
+        )
+        if parent.language != code:
+            await self.cases.language_changed(uow, parent.id, code, now)
+        # Mid-flow: the same question again, in the new language; else the menu.
+        again = await self.conversations.show_current(uow, chosen, key)
+        if again is None:
+            again = await self.conversations.start(uow, chosen, key, now)
+        return [confirm, *again]
+
+    async def _listen(
+        self,
+        uow: UnitOfWork,
+        parent: Parent,
+        key: str,
+        listens: bool,
+        now: datetime,
+        first: bool = False,
+    ) -> list[Reply]:
+        """Listen (each message's voice prompt first, in the parent's language) or read."""
+        await uow.parents.set_listening(parent.id, listens, now)
+        chosen = await uow.parents.find(key)
+        assert chosen is not None
+        if first and await self.conversations.running(uow, chosen) is None:
+            return await self.conversations.start(uow, chosen, key, now)  # on to the welcome
+        t = self._t(chosen.language)
+        if listens:
+            note = t.gettext(
+                "You will hear the messages that have a spoken version. /read stops it."
+            )
+        else:
+            note = t.gettext("You will only get written messages. /listen to hear them.")
+        again = await self.conversations.show_current(uow, chosen, key)
+        if again is None:
+            again = await self.conversations.start(uow, chosen, key, now)
+        return [self._say(t, note), *again]
+
+    def _listen_or_read(self, t: Translator) -> Reply:
+        return Reply(
+            text=t.gettext("Would you like to listen to the messages, or read them?"),
+            choices=(
+                (
+                    Choice(t.gettext("🔊 Listen"), LISTEN_ON),
+                    Choice(t.gettext("📖 Read"), LISTEN_OFF),
+                ),
+            ),
+            rtl=t.rtl,
+        )
 
     def _typed_language(self, text: str) -> str | None:
         typed = normalise(text).removeprefix(normalise(PRESELECTED_MARK))
@@ -323,7 +402,8 @@ class Reception:
         rows = tuple(
             (
                 Choice(
-                    (PRESELECTED_MARK if code == t.code else "") + LANGUAGES[code].native_name,
+                    # Marked only when the phone's language is one we offer: never Dutch by default.
+                    (PRESELECTED_MARK if code == preselected else "") + LANGUAGES[code].native_name,
                     LANGUAGE_ACTION + code,
                 ),
             )
@@ -352,6 +432,7 @@ class Reception:
                 "What you can do here:\n"
                 "/start – begin again\n"
                 "/language – choose another language\n"
+                "/listen or /read – hear the messages, or only read them\n"
                 "/stop – no more messages until you write again\n"
                 "/forget – erase everything\n"
                 "/help – this overview"

@@ -4,6 +4,7 @@ show these words, never the codes (`in_contact`, `safety`, `referred_cjg`)."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -26,15 +27,16 @@ _STATES = {
     "withdrawn": N_("withdrawn"),
 }
 # The parents' own words for the topics: the ask flow's buttons (flows/defaults/ask.yaml),
-# by the context the flow extractor gives them, so staff read what the parent chose.
+# by the context the flow extractor gives them, so staff read what the parent chose (without
+# the emoji that helps a parent find the button).
 _TOPICS = {
-    "parenting": ("ask:topic:choose.0", "Opvoeding en gedrag"),
-    "school": ("ask:topic:choose.1", "School"),
-    "money": ("ask:topic:choose.2", "Geld en schulden"),
-    "housing": ("ask:topic:choose.3", "Wonen"),
-    "health": ("ask:topic:choose.4", "Gezondheid en zorgen"),
-    "safety": ("ask:topic:choose.5", "Rust en veiligheid thuis"),
-    "other": ("ask:topic:choose.6", "Iets anders"),
+    "parenting": ("ask:topic:choose.0", "🧒 Opvoeding en gedrag"),
+    "school": ("ask:topic:choose.1", "🏫 School"),
+    "money": ("ask:topic:choose.2", "💶 Geld en schulden"),
+    "housing": ("ask:topic:choose.3", "🏠 Wonen"),
+    "health": ("ask:topic:choose.4", "🩺 Gezondheid en zorgen"),
+    "safety": ("ask:topic:choose.5", "🕊️ Rust en veiligheid thuis"),
+    "other": ("ask:topic:choose.6", "💭 Iets anders"),
 }
 _OUTCOMES = {
     "helped": N_("Helped"),
@@ -58,7 +60,17 @@ def topic(t: Translator, code: str | None) -> str:
     if code not in _TOPICS:
         return code  # a topic a coordinator's own flow sets: their word already
     context, label = _TOPICS[code]
-    return t.pgettext(context, label)
+    return without_symbol(t.pgettext(context, label))
+
+
+def without_symbol(label: str) -> str:
+    """A button's words without the emoji or symbol in front of them."""
+    start = 0
+    while start < len(label) and (
+        label[start].isspace() or unicodedata.category(label[start]) in ("So", "Sk", "Mn", "Cf")
+    ):
+        start += 1
+    return label[start:]
 
 
 def outcome(t: Translator, code: str) -> str:

@@ -57,7 +57,7 @@ async def to_the_topics(parent: FakeUser) -> None:
     await parent.send_text("/start")
     await parent.wait_for(1, timeout=30)
     await parent.press("lang:pl")
-    await parent.wait_for(6, timeout=30)
+    await parent.wait_for(3, timeout=30)
     await press_index(parent, 0)
     await parent.wait_for(1, timeout=30)
 

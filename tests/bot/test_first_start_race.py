@@ -47,7 +47,7 @@ async def test_ten_parents_start_at_once_on_a_fresh_postgres(
         for parent in parents:
             await parent.press("lang:en")  # each starts the welcome flow: its first version
         for parent in parents:
-            await parent.wait_for(6, timeout=30)
+            await parent.wait_for(3, timeout=30)
     failures = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
     assert failures == []
     assert await count(postgres_url, SetAsideUpdate) == 0

@@ -119,7 +119,7 @@ async def ask_urgently(parent: FakeUser) -> None:
     await parent.send_text("/start")
     await parent.wait_for(1, timeout=30)
     await parent.press("lang:en")
-    await parent.wait_for(6, timeout=30)
+    await parent.wait_for(3, timeout=30)
     await press_index(parent, 0)  # ask a question
     await parent.wait_for(1, timeout=30)
     await press_index(parent, 1)  # a topic

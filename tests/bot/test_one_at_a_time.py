@@ -83,7 +83,7 @@ async def test_interleaved_updates_of_one_parent_on_two_instances(
     assert any(row[3] < theirs[4] and theirs[3] < row[4] for row in mine)  # concurrent
     assert found is not None and found.language == "tr"  # the last update's effect stands
     confirmations = [m["text"].split(".")[0] for m in parent.received if "/language" in m["text"]]
-    assert len(confirmations) == len(languages)
+    assert len(confirmations) == len(languages) - 1  # the first choice goes straight on
     figures(
         f"one parent, {len(languages)} interleaved updates on 2 PostgreSQL instances: "
         f"in order, 0 overlaps; another parent ran alongside"

@@ -77,7 +77,7 @@ async def test_random_parents_leave_no_trace(
         await parent.send_text("/start")
         await parent.wait_for(1)
         await parent.press("lang:" + rng.choice(["nl", "en", "ar", "tr"]))
-        await parent.wait_for(6)  # confirmation, the welcome and the menu
+        await parent.wait_for(3)  # the short welcome: hello (2), menu
         await parent.send_text(f"Ik ben {first} {last}, bel me op {phone}")
         await parent.send_contact(phone=phone)
         await parent.send_photo(caption=f"{first} thuis")

@@ -11,6 +11,7 @@ from typing import cast
 from bot.runtime import Core
 from bot.scheduler import TASKS_LOOP, Heartbeat
 from bot.services.clock import ManualClock
+from bot.services.node_tally import NodeTally
 from bot.services.scheduling import TaskRunner
 from bot.supervision import Supervisor
 
@@ -34,7 +35,8 @@ class Runner:
 
 
 def heartbeat(runner: Runner, supervisor: Supervisor | None = None) -> Heartbeat:
-    core = cast(Core, SimpleNamespace(clock=ManualClock()))
+    counts = SimpleNamespace(conversations=SimpleNamespace(tally=NodeTally()))  # nothing counted
+    core = cast(Core, SimpleNamespace(clock=ManualClock(), reception=counts, database=None))
     return Heartbeat(core, cast(TaskRunner, runner), supervisor or Supervisor())
 
 

@@ -30,6 +30,7 @@ STAFF_MODULES = [
         "urgent",
         "vp_desk",
         "coordinator_desk",
+        "prompt_recording",
         "staff",
         "staff_words",
         "case_history",

@@ -51,7 +51,7 @@ async def walk(parent: FakeUser, seconds: list[float]) -> None:
     loop = asyncio.get_running_loop()
     steps: list[tuple[Callable[[], object], int]] = [
         (lambda: parent.send_text("/start"), 1),
-        (lambda: parent.press("lang:en"), 6),
+        (lambda: parent.press("lang:en"), 3),
         (lambda: press_index(parent, 0), 1),  # ask a question
         (lambda: press_index(parent, 1), 2),  # school
         (lambda: parent.send_text("My son does not want to go to school."), 1),

@@ -30,7 +30,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 
 def arabic(text: str) -> bool:
-    letters = [c for c in text if c.isalpha() and not c.isascii()]
+    letters = [c for c in text if c.isalpha() and not c.isascii() and c != "ℹ"]  # ℹ: a symbol
     ascii_words = [w for w in text.split() if w.isascii() and w.isalpha()]
     known = {"Tussen", "In", "Veilig", "Thuis", "Kindertelefoon", "Zelfmoordpreventie", "CJG"}
     return (
@@ -50,7 +50,7 @@ async def test_arabic_parent_asks_an_urgent_question_by_voice(
         [picker] = await parent.wait_for(1)
         assert "✓ العربية" in [b["text"].lstrip(RLM) for b in buttons(picker)]
         await parent.press("lang:ar")
-        await parent.wait_for(6)  # confirmation, welcome (3), shared phone, menu
+        await parent.wait_for(3)  # the short welcome: hello (2), menu
         await press_index(parent, 0)  # ask a question
         await parent.wait_for(1)
         await press_index(parent, 5)  # safety and peace at home
@@ -92,7 +92,7 @@ async def test_forged_token_and_old_keyboard(api: FakeBotApi, database_url: str)
         await parent.send_text("/start")
         await parent.wait_for(1)
         await parent.press("lang:nl")
-        await parent.wait_for(6)
+        await parent.wait_for(3)  # the short welcome: hello (2), menu
         menu = parent.received[-1]
         await press_index(parent, 0)
         await parent.wait_for(1)
@@ -117,7 +117,7 @@ async def test_forget_leaves_no_row_tied_to_the_parent(api: FakeBotApi, database
             await user.send_text("/start")
             await user.wait_for(1)
             await user.press(f"lang:{lang}")
-            await user.wait_for(6)
+            await user.wait_for(3)  # the short welcome: hello (2), menu
             await press_index(user, 0)
             await user.wait_for(1)
             await press_index(user, 1)
@@ -195,15 +195,26 @@ async def test_a_voice_prompt_is_sent_in_the_parents_language(
     (tmp_path / "hallo-nl.ogg").write_bytes(b"OggS dutch")
     (tmp_path / "hallo-ar.ogg").write_bytes(b"OggS arabic")
     parent = api.user(7005, language_code="ar")
+    polish = api.user(7006, language_code="pl")  # no Polish prompt: never the Dutch one
     async with live_bot(settings_for(api, await migrated(database_url), flows_dir=tmp_path)):
         await parent.send_text("/start")
         await parent.wait_for(1)
         await parent.press("lang:ar")
-        await parent.wait_for(7)  # confirmation, the voice prompt, the welcome, the menu
+        await parent.wait_for(1)  # listen or read?
+        await parent.press("listen:on")
+        await parent.wait_for(1, predicate=lambda m: bool(buttons(m)))  # on to the menu
+        await polish.send_text("/start")
+        await polish.wait_for(1)
+        await polish.press("lang:pl")  # not asked to listen: straight on to the welcome
+        await polish.wait_for(1, predicate=lambda m: bool(buttons(m)))
     voices = [m for m in parent.received if "voice" in m]
-    assert len(voices) == 1 and parent.received.index(voices[0]) == 2  # picker, confirmation
+    # the picker, listen or read, then the Arabic prompt before the welcome's first text
+    assert len(voices) == 1 and parent.received.index(voices[0]) == 2
+    assert "voice" not in parent.received[3] and parent.received[3]["text"]
     [call] = api.calls("sendVoice")
     assert call["chat_id"] == parent.id
+    assert not any("voice" in m for m in polish.received)
+    assert not [b for m in polish.received for b in buttons(m) if "listen" in b["callback_data"]]
 
 
 async def test_a_vp_registers_with_an_invitation_link(

@@ -68,7 +68,7 @@ async def ask_to_talk(parent: FakeUser, lang: str) -> None:
     await parent.send_text("/start")
     await parent.wait_for(1)
     await parent.press(f"lang:{lang}")
-    await parent.wait_for(6)
+    await parent.wait_for(3)  # the short welcome: hello (2), menu
     await press_index(parent, 0)  # ask a question
     await parent.wait_for(1)
     await press_index(parent, 1)  # school

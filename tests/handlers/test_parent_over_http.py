@@ -32,10 +32,10 @@ def labels(message: dict[str, Any]) -> list[str]:
     [
         ("nl", "In welke taal wil je schrijven?", "✓ Nederlands"),
         ("en-GB", "Which language would you like?", "✓ English"),
-        ("ar", RLM + "بأي لغة تريد أن نكتب؟", "✓ العربية"),
-        ("tr", "Hangi dilde yazmak istersin?", "✓ Türkçe"),
-        ("pl", "W jakim języku chcesz rozmawiać?", "✓ Polski"),
-        ("de", "In welke taal wil je schrijven?", "✓ Nederlands"),  # not offered: Dutch
+        ("ar", RLM + "بأي لغة تريدون أن نكتب لكم؟", "✓ العربية"),
+        ("tr", "Hangi dilde yazmamızı istersiniz?", "✓ Türkçe"),
+        ("pl", "W jakim języku chcą Państwo rozmawiać?", "✓ Polski"),
+        ("de", "In welke taal wil je schrijven?", "Nederlands"),  # not offered: none marked
     ],
 )
 async def test_first_start_shows_the_picker_in_the_client_language(
@@ -47,6 +47,7 @@ async def test_first_start_shows_the_picker_in_the_client_language(
         [picker] = await parent.wait_for(1)
     assert picker["text"].startswith(question)
     assert marked in labels(picker)
+    assert sum(label.startswith("✓ ") for label in labels(picker)) == marked.startswith("✓ ")
     assert len(labels(picker)) == 9 and {"Nederlands", "English", "العربية", "Türkçe"} <= {
         label.removeprefix("✓ ") for label in labels(picker)
     }
@@ -60,9 +61,9 @@ async def test_choice_answers_the_button_and_greets_in_that_language(
         await parent.send_text("/start")
         await parent.wait_for(1)
         await parent.press("العربية")
-        confirm, *welcome = await parent.wait_for(6)  # then hello (3), shared phone, menu
+        welcome = await parent.wait_for(3)  # the short welcome (2), then the menu
         assert len(parent.callback_answers) == 1
-    assert confirm["text"].startswith(RLM + "حسنًا، سنكتب بالعربية")
+    assert welcome[0]["text"].startswith(RLM + "أهلًا بكم")
     assert all(line.startswith(RLM) for m in welcome for line in m["text"].split("\n") if line)
 
 
@@ -73,11 +74,11 @@ async def test_language_survives_a_restart(api: FakeBotApi, database_url: str) -
         await parent.send_text("/start")
         await parent.wait_for(1)
         await parent.press("Türkçe")
-        await parent.wait_for(6)
+        await parent.wait_for(3)
     async with live_bot(settings):
         await parent.send_text("/start")
-        [greeting, *_] = await parent.wait_for(5)
-    assert greeting["text"].startswith("Tussen In'e hoş geldin")
+        greeting, menu = await parent.wait_for(2)  # returning: one line, then the menu
+    assert greeting["text"] == "Yeniden hoş geldiniz." and len(labels(menu)) == 4
 
 
 async def test_language_and_help_commands(api: FakeBotApi, database_url: str) -> None:
@@ -88,7 +89,7 @@ async def test_language_and_help_commands(api: FakeBotApi, database_url: str) ->
         await parent.send_text("/help")
         [help_] = await parent.wait_for(1)
     assert "✓ Türkçe" in labels(picker)
-    assert help_["text"].startswith("Burada neler yapabilirsin")
+    assert help_["text"].startswith("Burada neler yapabilirsiniz")
 
 
 async def test_bot_leaves_groups(api: FakeBotApi, database_url: str) -> None:
@@ -111,7 +112,7 @@ async def test_menus_are_published_per_language(api: FakeBotApi, database_url: s
     arabic = {c["command"]: c["description"] for c in api.commands(language_code="ar")}
     assert list(default) == ["start", "language", "stop", "forget", "help"]
     assert default["start"] == "Begin (opnieuw)" and default["language"] == "Kies je taal"
-    assert arabic["language"] == "اختر لغتك"
+    assert arabic["language"] == "اختيار لغتكم"
     assert set(default) == {c["command"] for c in api.commands(language_code="tr")}
     assert api.commands(language_code="ti")  # two letters: Telegram accepts it
     assert api.commands(language_code="rif") == []  # three letters: Telegram would refuse

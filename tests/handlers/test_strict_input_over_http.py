@@ -94,7 +94,7 @@ async def a_parent_in_the_menu(parent: FakeUser, language: str) -> None:
     await parent.send_text("/start")
     await parent.wait_for(1)
     await parent.press(f"lang:{language}")
-    await parent.wait_for(6)
+    await parent.wait_for(3)  # the short welcome: hello (2), menu
 
 
 async def test_a_lone_slash_gets_a_hint_in_the_parents_language(

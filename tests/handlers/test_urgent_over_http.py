@@ -39,7 +39,7 @@ async def in_danger(parent: FakeUser) -> None:
     await parent.send_text("/start")
     await parent.wait_for(1)
     await parent.press("lang:uk")
-    await parent.wait_for(6)
+    await parent.wait_for(3)  # the short welcome: hello (2), menu
     await press_index(parent, 2)  # someone is in danger
     await parent.wait_for(2)  # the emergency numbers, then: a VP urgently too?
     await press_index(parent, 0)  # yes, urgently
@@ -185,7 +185,7 @@ async def test_a_vp_who_blocks_before_contact_leaves_the_clock_running_and_it_br
         await parent.send_text("/start")
         await parent.wait_for(1)
         await parent.press("lang:ar")
-        await parent.wait_for(6)
+        await parent.wait_for(3)  # the short welcome: hello (2), menu
         await press_index(parent, 2)  # someone is in danger
         await parent.wait_for(2)
         await press_index(parent, 0)  # yes, urgently

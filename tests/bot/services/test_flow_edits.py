@@ -17,8 +17,8 @@ from flows.problems import WARNING
 
 ROOT = Path(__file__).resolve().parents[3]
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
-OLD = "Waar gaat je vraag over? Kies wat het best past."
-NEW = "Over welk onderwerp gaat je vraag? Kies wat past."
+OLD = "Waar gaat je vraag over?"
+NEW = "Waar gaat jouw vraag over?"
 CONTEXT = "ask:topic:say.0"
 
 

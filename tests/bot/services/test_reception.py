@@ -78,23 +78,22 @@ async def test_choosing_a_language_starts_the_welcome(
     database: Database, reception: Reception
 ) -> None:
     replies = await say(database, reception, Pick("lang:nl"), hint="en")
-    assert replies[0].text.startswith("Goed, we schrijven in het Nederlands")
-    assert replies[1].text.startswith("Welkom bij Tussen In")
-    assert replies[-1].all_choices[0].label == "Een vraag stellen"
+    assert replies[0].text.startswith("Welkom. We vragen je naam niet")  # no more to read
+    assert replies[-1].all_choices[0].label == "💬 Een vraag stellen"
     again = await say(database, reception, Command("start"))
-    assert again[0].text.startswith("Welkom bij Tussen In")  # restarts kindly
+    assert [r.text for r in again] == ["Fijn dat je er weer bent.", "Wat wil je doen?"]
 
 
 async def test_the_question_flow_opens_a_case_with_sealed_answers(
     database: Database, reception: Reception
 ) -> None:
     menu = await say(database, reception, Pick("lang:nl"))
-    topics = await say(database, reception, Pick(button(menu, "Een vraag stellen")))
-    await say(database, reception, Pick(button(topics, "School")))
+    topics = await say(database, reception, Pick(button(menu, "💬 Een vraag stellen")))
+    await say(database, reception, Pick(button(topics, "🏫 School")))
     preference = await say(database, reception, Media("voice", "voice-file-7"))
     next_ = await say(database, reception, Text("maakt niet uit"))  # typed label = button
-    consent = await say(database, reception, Pick(button(next_, "Praten met iemand")))
-    done = await say(database, reception, Pick(button(consent, "Ja, geef door")))
+    consent = await say(database, reception, Pick(button(next_, "🗣️ Praten met iemand")))
+    done = await say(database, reception, Pick(button(consent, "✅ Ja, geef door")))
     assert preference[0].text.startswith("Praat je liever met een vrouw")
     assert done[0].text.startswith("Dank je. We hebben je vraag doorgegeven")
     async with database.transaction() as uow:
@@ -108,13 +107,13 @@ async def test_the_question_flow_opens_a_case_with_sealed_answers(
 
 async def test_forged_and_old_buttons(database: Database, reception: Reception) -> None:
     menu = await say(database, reception, Pick("lang:nl"))
-    ask = button(menu, "Een vraag stellen")
+    ask = button(menu, "💬 Een vraag stellen")
     forged = ask[:-2] + ("AA" if not ask.endswith("AA") else "BB")
     refused = await say(database, reception, Pick(forged))
     assert refused[0].text == "Die knop werkt niet meer."
     assert refused[-1].text == "Wat wil je doen?"  # the current question again
     await say(database, reception, Pick(ask))
-    old = await say(database, reception, Pick(button(menu, "Uitleg over hulp")))
+    old = await say(database, reception, Pick(button(menu, "ℹ️ Uitleg over hulp")))
     assert old[0].text.startswith("Die knop hoort bij een eerdere vraag")
     assert old[-1].text.startswith("Waar gaat je vraag over?")  # still the topic question
 

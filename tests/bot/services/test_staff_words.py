@@ -45,7 +45,7 @@ async def test_an_urgent_offer_and_a_hand_assignment_say_it_in_words(database: D
     for line in (
         pl.gettext("A coordinator gave you {alias}.").format(alias=case.alias),
         pl.gettext("Language: {language}").format(language="turecki"),
-        pl.gettext("Topic: {topic}").format(topic="Spokój i bezpieczeństwo w domu"),
+        pl.gettext("Topic: {topic}").format(topic="Spokój i bezpieczny dom"),
         pl.gettext("Urgency: {urgency}").format(urgency=within_47),
     ):
         assert line in intro["text"]
