@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from bot.i18n import Catalogs, Translator
+from bot.services import staff_words as words
 from bot.services.flow_library import FlowLibrary
 from bot.services.languages import LANGUAGES
 from bot.services.staff import staff_translator
@@ -137,7 +138,7 @@ class PromptRecording:
             "Saved: the voice prompt of {node} ({flow}) in {language}. Parents who chose to "
             "listen hear it from now on."
         )
-        language = LANGUAGES[lang].native_name
+        language = words.language(t, lang)
         return [Reply(text.format(node=node_id, flow=flow_name, language=language), rtl=t.rtl)]
 
     async def cancel(self, uow: UnitOfWork, coordinator: Person) -> list[Reply]:
@@ -205,5 +206,5 @@ class PromptRecording:
         quote = _quoted("\n\n".join(said) + ("\n\n" + "\n".join(labels) if labels else ""))
         head = t.gettext("Send the voice message now, in {language}. Read out this text:")
         tail = t.gettext("Any text stops the recording; /record starts again.")
-        language = LANGUAGES[lang].native_name
+        language = words.language(t, lang)
         return Reply(f"{head.format(language=language)}\n\n{quote}\n\n{tail}", rtl=t.rtl)

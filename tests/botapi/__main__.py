@@ -3,6 +3,7 @@
 python -m tests.botapi serve [--host 127.0.0.1] [--port 8081]
 python -m tests.botapi say --user 42 [--lang nl] "hallo"
 python -m tests.botapi press --user 42 English      (or the button's number: 2)
+python -m tests.botapi voice --user 42 [--seconds 5]   (a voice message)
 """
 
 from __future__ import annotations
@@ -114,6 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     serve_cmd.add_argument("--host", default="127.0.0.1")
     serve_cmd.add_argument("--port", type=int, default=8081)
     serve_cmd.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    voice_cmd = commands.add_parser("voice", help="send a voice message as the user")
+    voice_cmd.add_argument("--server", default=DEFAULT_SERVER)
+    voice_cmd.add_argument("--user", type=int, required=True)
+    voice_cmd.add_argument("--seconds", type=int, default=5)
     for name, what in (("say", "send TEXT as the user"), ("press", "press a button")):
         cmd = commands.add_parser(name, help=what)
         cmd.add_argument("--server", default=DEFAULT_SERVER)
@@ -132,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "say":
         return say(server, args.user, " ".join(args.text), args.lang)
+    if args.command == "voice":
+        sent, _ = _request(f"{server}/_test/users/{args.user}/send", {"voice": args.seconds})
+        return show(await_replies(server, args.user, sent["revision"]))
     return press(server, args.user, " ".join(args.label))
 
 

@@ -37,13 +37,17 @@ def add_control_routes(app: web.Application, api: FakeBotApi) -> None:
         )
 
     async def send(request: web.Request) -> web.Response:
-        """POST {"text", "language_code"?, "first_name"?, "username"?}: the user sends text."""
+        """POST {"text" or "voice" (seconds), "language_code"?, "first_name"?, "username"?}:
+        the user sends text, or a voice message."""
         body = await _body(request)
-        if not body.get("text"):
-            return _problem(400, "text is required")
+        if not body.get("text") and not body.get("voice"):
+            return _problem(400, "text or voice is required")
         user = user_from(request, body)
         revision = user.chat.revision
-        message = await user.send_text(str(body["text"]))
+        if body.get("voice"):
+            message = await user.send_voice(duration=int(body["voice"]))
+        else:
+            message = await user.send_text(str(body["text"]))
         return web.json_response({"message": message, "revision": revision})
 
     async def press(request: web.Request) -> web.Response:

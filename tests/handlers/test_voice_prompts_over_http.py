@@ -76,7 +76,7 @@ async def test_record_listen_read_and_export(
         heard = await welcome(listens, "ar", LISTEN_ON)
         read = await welcome(reads, "ar", LISTEN_OFF)
         not_asked = await welcome(turkish, "tr", None)
-    assert "العربية" in ask and "العربية" in saved
+    assert "Arabisch" in ask and "Arabisch" in saved  # in the coordinator's words
     # the listening parent: the Arabic recording, then the menu's question under it
     voices = [i for i, m in enumerate(heard) if "voice" in m]
     assert len(voices) == 1 and heard[voices[0]]["voice"]["file_id"] == file_id
