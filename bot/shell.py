@@ -162,9 +162,9 @@ async def run_shell(core: Core, stdin: TextIO = sys.stdin, stdout: TextIO = sys.
             replies = await core.reception.handle(
                 uow, stage.subject, incoming, core.clock.now(), said=said
             )
-        mine = [c for reply in replies for c in reply.all_choices]
-        if mine:
-            stage.choices[stage.role] = mine
+        keyboards = [reply.all_choices for reply in replies if reply.all_choices]
+        if keyboards:  # the numbers answer the last keyboard shown, as a phone's thumb would
+            stage.choices[stage.role] = keyboards[-1]
         for reply in replies:
             stdout.write(f"\n{render(reply)}\n")
         for message in await deliver(core, stage, outbox):

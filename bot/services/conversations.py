@@ -30,6 +30,8 @@ from storage import Parent, UnitOfWork
 from storage.records import ConversationRecord
 
 WELCOME, MENU = "welcome", "menu"
+# Typed while buttons waited, until the parent says whether it is their question (keeping).
+KEPT = "_kept"
 
 
 class Conversations:
@@ -60,8 +62,8 @@ class Conversations:
         step = previous.step if previous else 0  # old keyboards stay old
         if previous is not None and results is None:
             # What the parent said before it was asked stays theirs across a new start.
-            kept = json.loads(self._vault.open(previous.sealed_results)).get(engine.PREFILLED)
-            results = {engine.PREFILLED: kept} if kept else None
+            before = json.loads(self._vault.open(previous.sealed_results))
+            results = {k: before[k] for k in (engine.PREFILLED, KEPT) if before.get(k)} or None
         lang = parent.language or "nl"
         outcome = engine.begin(flows, flow, lang, now, results=results, node=node, step=step)
         return await self._settle(uow, parent, subject, flows, outcome, now)
@@ -83,16 +85,14 @@ class Conversations:
         return await self.begin(uow, parent, subject, now, results=results)
 
     async def keep_first_words(
-        self, uow: UnitOfWork, parent: Parent, answers: dict[str, Any], now: datetime
+        self, uow: UnitOfWork, parent: Parent, kept: dict[str, Any], now: datetime
     ) -> None:
         """A parent wrote before choosing a language: what may be their question is kept
-        until a conversation starts (`engine.PREFILLED`)."""
+        until a conversation starts, which carries it on."""
         flows = self.library.current
         await self.library.remember_current(uow, now)
         welcome = flows.flows[WELCOME]
-        state = engine.Conversation(
-            flows.version, WELCOME, welcome.start, 0, {engine.PREFILLED: answers}, True
-        )
+        state = engine.Conversation(flows.version, WELCOME, welcome.start, 0, kept, True)
         await self.save(uow, parent, state, now)
 
     async def running(

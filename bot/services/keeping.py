@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.services.cases import ADDED_TO_QUESTION as ADDED  # shown to the VP with the question
-from bot.services.conversations import MENU, Conversations
+from bot.services.conversations import KEPT, MENU, Conversations
 from flows import engine
 from flows.inputs import Media, Text
 from flows.model import Flow
@@ -21,7 +21,6 @@ from flows.outputs import Choice, Reply
 from storage import Parent, UnitOfWork
 
 QUESTION = "question"  # what the ask flow saves the parent's question as
-KEPT = "_kept"  # typed while buttons waited, until the parent says whether it is the question
 ASK_FLOW = "ask"
 KEEP_ACTION = "kept:"
 KEEP_YES, KEEP_NO = KEEP_ACTION + "yes", KEEP_ACTION + "no"
@@ -125,9 +124,15 @@ class Keeping:
         self, uow: UnitOfWork, parent: Parent, text: str, now: datetime
     ) -> None:
         """The first message came before a language was chosen: kept, if it may be the
-        question, for when the parent asks one."""
+        question; once the welcome is shown the parent is asked (`ask_if_kept`)."""
         if could_be_a_question(text):
-            await self._conversations.keep_first_words(uow, parent, {QUESTION: text}, now)
+            await self._conversations.keep_first_words(uow, parent, {KEPT: text}, now)
+
+    async def ask_if_kept(self, uow: UnitOfWork, parent: Parent, t: Translator) -> list[Reply]:
+        """ "Is this your question?" for words kept before the conversation began."""
+        found = await self._conversations.running(uow, parent)
+        kept = found[1].results.get(KEPT) if found is not None else None
+        return [self._is_this_your_question(t, kept)] if isinstance(kept, str) else []
 
     @staticmethod
     def _is_this_your_question(t: Translator, text: str) -> Reply:

@@ -339,7 +339,7 @@ class Reception:
                 uow, flows, code
             ):
                 return [self._listen_or_read(t)]
-            return await self.conversations.start(uow, chosen, key, now)
+            return await self._welcome(uow, chosen, key, t, now)
         confirm = self._say(
             t, t.gettext("Fine, we will write in English. You can change this with /language.")
         )
@@ -364,9 +364,9 @@ class Reception:
         await uow.parents.set_listening(parent.id, listens, now)
         chosen = await uow.parents.find(key)
         assert chosen is not None
-        if first and await self.conversations.running(uow, chosen) is None:
-            return await self.conversations.start(uow, chosen, key, now)  # on to the welcome
         t = self._t(chosen.language)
+        if first and await self.conversations.running(uow, chosen) is None:
+            return await self._welcome(uow, chosen, key, t, now)
         if listens:
             note = t.gettext(
                 "You will hear the messages that have a spoken version. /read stops it."
@@ -377,6 +377,14 @@ class Reception:
         if again is None:
             again = await self.conversations.start(uow, chosen, key, now)
         return [self._say(t, note), *again]
+
+    async def _welcome(
+        self, uow: UnitOfWork, parent: Parent, key: str, t: Translator, now: datetime
+    ) -> list[Reply]:
+        """The welcome after the first choice of language; then, if the parent wrote before
+        choosing, whether that was their question."""
+        welcome = await self.conversations.start(uow, parent, key, now)
+        return [*welcome, *await self.keeping.ask_if_kept(uow, parent, t)]
 
     def _listen_or_read(self, t: Translator) -> Reply:
         return Reply(

@@ -259,9 +259,10 @@ async def test_a_first_message_from_a_persian_phone_gets_the_picker_and_is_kept(
         assert all(b["callback_data"].startswith(LANGUAGE_ACTION) for b in buttons(picker))
         assert not any(b["text"].startswith("✓") for b in buttons(picker))
         await parent.press(LANGUAGE_ACTION + "nl")
-        await parent.wait_for(1, predicate=lambda m: bool(buttons(m)))
-        await press_index(parent, 0)  # ask a question
-        await parent.wait_for(1)
+        *_, menu, asked = await parent.wait_for(4)  # the welcome, then about the message
+        assert QUESTION in asked["text"] and len(buttons(menu)) == 4
+        await parent.press(KEEP_YES)
+        await parent.wait_for(2)  # kept; the topics
         await pass_on_after_the_topic(parent)
         [(_, answers)] = await cases_of(url, parent)
     assert answers["question"] == QUESTION
