@@ -10,6 +10,8 @@ from bot.services.languages import FALLBACK_LANGUAGE
 COMMANDS = (
     ("start", N_("Begin or begin again")),
     ("language", N_("Choose your language")),
+    ("listen", N_("Hear the messages spoken")),
+    ("read", N_("Only read the messages")),
     ("stop", N_("No more messages until you write")),
     ("forget", N_("Erase everything")),
     ("help", N_("What you can do here")),

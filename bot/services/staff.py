@@ -42,6 +42,7 @@ MENUS = {
         ("reassign", N_("Give a case to a vertrouwenspersoon")),
         ("deactivate", N_("Take a vertrouwenspersoon off")),
         ("activate", N_("Take a vertrouwenspersoon back on")),
+        ("record", N_("Record a spoken version of a message")),
         ("language", N_("The language you work in here")),
         ("help", N_("What you can do here")),
     ),

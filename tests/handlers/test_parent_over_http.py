@@ -110,7 +110,7 @@ async def test_menus_are_published_per_language(api: FakeBotApi, database_url: s
         pass
     default = {c["command"]: c["description"] for c in api.commands()}
     arabic = {c["command"]: c["description"] for c in api.commands(language_code="ar")}
-    assert list(default) == ["start", "language", "stop", "forget", "help"]
+    assert list(default) == ["start", "language", "listen", "read", "stop", "forget", "help"]
     assert default["start"] == "Begin (opnieuw)" and default["language"] == "Kies je taal"
     assert arabic["language"] == "اختيار لغتكم"
     assert set(default) == {c["command"] for c in api.commands(language_code="tr")}
