@@ -12,6 +12,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.pofile import read_po
 
 from bot.i18n import DOMAIN, LOCALES_DIR, REVIEW_MARK, is_flow_text
+from flows.answers import is_symbol
 
 SCRIPTS: dict[str, tuple[tuple[int, int], ...]] = {
     "arabic": ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF)),
@@ -51,13 +52,9 @@ def _letters_outside_carried_words(source: str, translation: str) -> list[str]:
     (names such as Tussen In, Veilig Thuis, CJG; commands)."""
     carried = {w.casefold() for w in re.findall(r"[A-Za-z]+", source)}
     kept = [w for w in re.findall(r"\w+", translation) if w.casefold() not in carried]
-    # "ℹ" (information source) is a letter to Unicode, a symbol on a button: left out.
+    # A button's emoji is no letter, "ℹ" included (which Unicode calls one).
     return [
-        c
-        for w in kept
-        for c in w
-        if unicodedata.category(c).startswith("L")
-        and unicodedata.name(c, "") != "INFORMATION SOURCE"
+        c for w in kept for c in w if unicodedata.category(c).startswith("L") and not is_symbol(c)
     ]
 
 

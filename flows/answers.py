@@ -62,17 +62,23 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(DIRECTION_MARKS).casefold().strip()
 
 
+def is_symbol(char: str) -> bool:
+    """An emoji, symbol, joiner or variation selector; "ℹ" too, which Unicode calls a letter."""
+    return unicodedata.category(char) in ("So", "Sk", "Mn", "Cf") or char == "\u2139"
+
+
+def without_symbol(label: str) -> str:
+    """A button's words without the emoji or symbol in front of them."""
+    start = 0
+    while start < len(label) and (label[start].isspace() or is_symbol(label[start])):
+        start += 1
+    return label[start:]
+
+
 def label_key(text: str) -> str:
     """How a typed answer is matched to a button: as `normalise`, without the emoji or
     symbol a label starts with ("🤝 Maakt niet uit" is typed as "maakt niet uit")."""
-    start = 0
-    while start < len(text) and (
-        text[start].isspace()
-        or unicodedata.category(text[start]) in ("So", "Sk", "Mn", "Cf")
-        or unicodedata.name(text[start], "") == "INFORMATION SOURCE"  # ℹ, a "letter"
-    ):
-        start += 1
-    return normalise(text[start:])
+    return normalise(without_symbol(text))
 
 
 Check = Callable[[str, Any], tuple[bool, Any]]  # (accepted, value to save)

@@ -95,12 +95,17 @@ def show(flows: FlowSet, state: Conversation, lang: str) -> list[Reply]:
 def is_choice(flows: FlowSet, state: Conversation, text: str, lang: str) -> bool:
     """Whether typed `text` names one of the current node's buttons (in `lang` or Dutch)."""
     node = flows.flows[state.flow].nodes[state.node]
+    return _typed_choice(flows, state.flow, node, text, lang) is not None
+
+
+def _typed_choice(flows: FlowSet, flow: str, node: Node, text: str, lang: str) -> int | None:
+    """The button whose label (in `lang` or Dutch, emoji or not) the parent typed."""
     typed = label_key(text)
     for index, option in enumerate(node.choose):
-        label = flows.text(lang, f"{state.flow}:{node.id}:choose.{index}", option.label)
+        label = flows.text(lang, f"{flow}:{node.id}:choose.{index}", option.label)
         if typed in (label_key(label), label_key(option.label)):
-            return True
-    return False
+            return index
+    return None
 
 
 def _route(
@@ -114,13 +119,9 @@ def _route(
                 return "invalid", None
             return f"choose[{index}]", _choose(ctx, node, index)
         case Text(text) if node.choose:
-            typed = label_key(text)
-            for index, option in enumerate(node.choose):
-                label = ctx.flows.text(
-                    ctx.lang, f"{state.flow}:{node.id}:choose.{index}", option.label
-                )
-                if typed in (label_key(label), label_key(option.label)):
-                    return f"choose[{index}]", _choose(ctx, node, index)
+            index = _typed_choice(ctx.flows, state.flow, node, text, ctx.lang)
+            if index is not None:
+                return f"choose[{index}]", _choose(ctx, node, index)
             if node.ask is not None:  # the buttons were a shortcut (skip); text answers
                 return _answer(ctx, node, text)
         case Text(text) if node.ask is not None:

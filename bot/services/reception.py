@@ -346,10 +346,7 @@ class Reception:
         if parent.language != code:
             await self.cases.language_changed(uow, parent.id, code, now)
         # Mid-flow: the same question again, in the new language; else the menu.
-        again = await self.conversations.show_current(uow, chosen, key)
-        if again is None:
-            again = await self.conversations.start(uow, chosen, key, now)
-        return [confirm, *again]
+        return [confirm, *await self._where_they_were(uow, chosen, key, now)]
 
     async def _listen(
         self,
@@ -373,10 +370,14 @@ class Reception:
             )
         else:
             note = t.gettext("You will only get written messages. /listen to hear them.")
-        again = await self.conversations.show_current(uow, chosen, key)
-        if again is None:
-            again = await self.conversations.start(uow, chosen, key, now)
-        return [self._say(t, note), *again]
+        return [self._say(t, note), *await self._where_they_were(uow, chosen, key, now)]
+
+    async def _where_they_were(
+        self, uow: UnitOfWork, parent: Parent, key: str, now: datetime
+    ) -> list[Reply]:
+        """The question the parent is at, again; with none waiting, the start."""
+        again = await self.conversations.show_current(uow, parent, key)
+        return again if again is not None else await self.conversations.start(uow, parent, key, now)
 
     async def _welcome(
         self, uow: UnitOfWork, parent: Parent, key: str, t: Translator, now: datetime

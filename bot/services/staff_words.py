@@ -4,7 +4,6 @@ show these words, never the codes (`in_contact`, `safety`, `referred_cjg`)."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -14,6 +13,7 @@ from babel.dates import format_datetime, format_timedelta
 
 from bot.i18n import N_, Translator
 from bot.services.languages import FALLBACK_LANGUAGE, LANGUAGES
+from flows.answers import without_symbol
 from storage.records import Case, Person
 
 # Case states as storage writes them (storage.cases), in their order of life.
@@ -61,16 +61,6 @@ def topic(t: Translator, code: str | None) -> str:
         return code  # a topic a coordinator's own flow sets: their word already
     context, label = _TOPICS[code]
     return without_symbol(t.pgettext(context, label))
-
-
-def without_symbol(label: str) -> str:
-    """A button's words without the emoji or symbol in front of them."""
-    start = 0
-    while start < len(label) and (
-        label[start].isspace() or unicodedata.category(label[start]) in ("So", "Sk", "Mn", "Cf")
-    ):
-        start += 1
-    return label[start:]
 
 
 def outcome(t: Translator, code: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import MetaData, select
 from bot.catalog_checks import in_script
 from bot.i18n import RLM
 from bot.services.privacy import IdentityVault
+from flows.answers import is_symbol
 from storage import Database
 from tests.botapi import FakeBotApi
 from tests.botapi.people import buttons
@@ -30,7 +31,7 @@ async def api() -> AsyncIterator[FakeBotApi]:
 
 
 def arabic(text: str) -> bool:
-    letters = [c for c in text if c.isalpha() and not c.isascii() and c != "ℹ"]  # ℹ: a symbol
+    letters = [c for c in text if c.isalpha() and not c.isascii() and not is_symbol(c)]
     ascii_words = [w for w in text.split() if w.isascii() and w.isalpha()]
     known = {"Tussen", "In", "Veilig", "Thuis", "Kindertelefoon", "Zelfmoordpreventie", "CJG"}
     return (

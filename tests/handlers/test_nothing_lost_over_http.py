@@ -75,6 +75,17 @@ async def pass_on_after_the_topic(parent: FakeUser) -> None:
     await pass_on(parent)
 
 
+async def with_a_vp(parent: FakeUser, vp: FakeUser) -> None:
+    """The parent types their question at the menu, keeps it, passes it on; the VP accepts."""
+    await welcomed(parent)
+    await parent.send_text(QUESTION)
+    await parent.wait_for(1)
+    await parent.press(KEEP_YES)
+    await parent.wait_for(2)
+    await pass_on_after_the_topic(parent)
+    await accept_offer(vp)
+
+
 async def test_a_question_typed_at_the_menu_is_kept_as_the_question(
     api: FakeBotApi, database_url: str
 ) -> None:
@@ -146,13 +157,7 @@ async def test_a_message_after_closing_is_kept_for_the_next_question(
     later = "Nog iets: de school belde vandaag weer over hem."
     async with live_bot(settings_for(api, url)):
         await join(vp, await invite(url, Profile("vp", "Amina E", ("nl",), "f")))
-        await welcomed(parent)
-        await parent.send_text(QUESTION)
-        await parent.wait_for(1)
-        await parent.press(KEEP_YES)
-        await parent.wait_for(2)
-        await pass_on_after_the_topic(parent)
-        await accept_offer(vp)
+        await with_a_vp(parent, vp)
         await parent.wait_for(1)  # good news: Amina has your question
         await vp.send_text("/close")
         [outcomes] = await vp.wait_for(1)
@@ -227,13 +232,7 @@ async def test_language_with_a_vp_changes_the_bot_texts_and_the_vp_is_told(
     parent, vp = api.user(14009, language_code="nl"), api.user(14010, language_code="nl")
     async with live_bot(settings_for(api, url)):
         await join(vp, await invite(url, Profile("vp", "Amina E", ("nl", "tr"), "f")))
-        await welcomed(parent)
-        await parent.send_text(QUESTION)
-        await parent.wait_for(1)
-        await parent.press(KEEP_YES)
-        await parent.wait_for(2)
-        await pass_on_after_the_topic(parent)
-        await accept_offer(vp)
+        await with_a_vp(parent, vp)
         await parent.wait_for(1)
         await parent.send_text("/language")
         await parent.wait_for(1)
