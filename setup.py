@@ -12,7 +12,7 @@ from setuptools.command.build_py import build_py
 
 def compile_catalogs(locales: Path) -> None:
     """The same compilation as `python -m bot i18n compile` (bot/i18n.py), without the bot."""
-    for po_path in sorted(locales.glob("*/LC_MESSAGES/messages.po")):
+    for po_path in sorted(locales.glob("*/LC_MESSAGES/*.po")):  # messages and console
         with po_path.open("rb") as handle:
             catalog = read_po(handle, locale=po_path.parent.parent.name)
         with po_path.with_suffix(".mo").open("wb") as handle:

@@ -14,8 +14,10 @@ from bot.errors import StartupError
 from bot.i18n import (
     LOCALES_DIR,
     compile_catalogs,
+    extract_console_template,
     extract_template,
     update_catalogs,
+    update_console_catalogs,
     writing_catalogs,
 )
 from bot.logs import configure_logging
@@ -140,6 +142,8 @@ def i18n_update() -> None:
     with writing_catalogs():
         extract_template()
         update_catalogs(list(LANGUAGES))
+        extract_console_template()
+        update_console_catalogs()
 
 
 def i18n_status() -> int:
@@ -223,6 +227,45 @@ async def invite(settings: Settings, args: argparse.Namespace) -> None:
     )
     print(link_base + code)
     print("Send it to them privately: whoever opens it first is registered.")
+
+
+async def console_link(settings: Settings, coordinator: int | None) -> None:
+    """Print a one-time console login link for a coordinator, for the operator to pass on:
+    under CONSOLE_URL, or this machine's own address when it is unset."""
+    from bot.services.console_access import ConsoleAccess
+    from bot.services.privacy import IdentityVault
+
+    timings = SettingsFile(settings.flows_dir).current.console
+    local = f"http://{'127.0.0.1' if settings.host in ('0.0.0.0', '::') else settings.host}"
+    base = settings.console_url or f"{local}:{settings.port}"
+    database = await open_database(settings)
+    try:
+        now = SystemClock().now()
+        async with database.transaction() as uow:
+            coordinators = [p for p in await uow.people.coordinators() if p.active]
+            chosen = [p for p in coordinators if coordinator in (None, p.id)]
+            if not coordinators:
+                raise StartupError(
+                    "There is no active coordinator yet: invite one with "
+                    "`python -m bot coordinator invite --name NAME`."
+                )
+            if len(chosen) != 1:
+                listed = ", ".join(f"{p.id} ({p.name})" for p in coordinators)
+                raise StartupError(f"Choose one with --coordinator N: {listed}.")
+            access = ConsoleAccess(
+                IdentityVault(settings.secret_key.get_secret_value()), lambda: timings, base
+            )
+            link = await access.link(uow, chosen[0], now)
+    finally:
+        await database.dispose()
+    minutes = access.link_minutes
+    print(
+        f"Console login for {chosen[0].name} (coordinator {chosen[0].id}), once, within "
+        f"{minutes} minutes:"
+    )
+    print(link)
+    if not settings.console_url:
+        print("CONSOLE_URL is not set: this link works on this machine only.")
 
 
 def run_simulation(name: str, seed: int, days: int) -> int:
@@ -322,6 +365,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     sim.add_argument("--seed", type=int, default=1, help="the same seed gives the same run")
     sim.add_argument("--days", type=int, default=7, help="days of new cases (default 7)")
+    console = commands.add_parser("console", help="the coordinators' web console")
+    link = console.add_subparsers(dest="action", required=True).add_parser(
+        "link", help="print a one-time login link for a coordinator"
+    )
+    link.add_argument(
+        "--coordinator", type=int, help="their number (needed when there are several)"
+    )
     checks = commands.add_parser("settings", help="the coordinator's settings file")
     check = checks.add_subparsers(dest="action", required=True).add_parser(
         "check", help="validate settings.yaml (default: the one in FLOWS_DIR)"
@@ -341,6 +391,8 @@ async def _main_async(command: str, settings: Settings, args: argparse.Namespace
     _terminate_on_sigterm()
     if command in ("vp", "coordinator"):
         await invite(settings, args)
+    if command == "console":
+        await console_link(settings, args.coordinator)
     if command == "run":
         await run(settings, take_over=getattr(args, "take_over", False))
     elif command == "shell":

@@ -21,6 +21,9 @@ from bot.services.languages import FALLBACK_LANGUAGE, LANGUAGES
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
+# The console's own words: English msgids, complete in Dutch; other languages may follow.
+CONSOLE_DOMAIN = "console"
+CONSOLE_TEMPLATE_LANGUAGES = ("nl",)
 RLM = "\u200f"
 # The translation context of a sentence about a person of that gender (Person.gender).
 VP_CONTEXTS = {"f": "vp:f", "m": "vp:m"}
@@ -83,6 +86,8 @@ def compile_catalogs(locales_dir: Path = LOCALES_DIR) -> list[str]:
         for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             _write_replacing(po_path.with_suffix(".mo"), _compiled(po_path))
             compiled.append(po_path.parent.parent.name)
+        for po_path in sorted(locales_dir.glob(f"*/LC_MESSAGES/{CONSOLE_DOMAIN}.po")):
+            _write_replacing(po_path.with_suffix(".mo"), _compiled(po_path))
     return compiled
 
 
@@ -209,6 +214,38 @@ def extract_template(
         ["pybabel", "-q", "extract", *arguments, "-o", str(template), str(source)]
     )
     _add_gender_contexts(template, gendered_messages(source))
+
+
+def extract_console_template(source: Path = ROOT) -> None:
+    """The console's pages and templates, into console.pot (a domain of its own)."""
+    from babel.messages.frontend import CommandLineInterface
+
+    arguments = ["-F", str(LOCALES_DIR / "console.cfg"), "--no-location", "--sort-output"]
+    arguments += ["--project", "Tussen In console", "--copyright-holder", "Tussen In"]
+    template = LOCALES_DIR / f"{CONSOLE_DOMAIN}.pot"
+    CommandLineInterface().run(
+        ["pybabel", "-q", "extract", *arguments, "-o", str(template), str(source)]
+    )
+
+
+def update_console_catalogs(locales_dir: Path = LOCALES_DIR) -> None:
+    """Merge console.pot into each console catalog (Dutch, and any other there is)."""
+    template_path = locales_dir / f"{CONSOLE_DOMAIN}.pot"
+    with template_path.open("rb") as handle:
+        template = read_po(handle)
+    found = {p.parent.parent.name for p in locales_dir.glob(f"*/LC_MESSAGES/{CONSOLE_DOMAIN}.po")}
+    for code in sorted(found | set(CONSOLE_TEMPLATE_LANGUAGES)):
+        path = locales_dir / code / "LC_MESSAGES" / f"{CONSOLE_DOMAIN}.po"
+        if path.exists():
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=_locale(code))
+        else:
+            catalog = read_po(template_path.open("rb"), locale=_locale(code))
+            catalog.header_comment = f"# Tussen In console — {code}"
+            catalog.fuzzy = False
+        catalog.update(template, update_header_comment=False)
+        with path.open("wb") as handle:
+            write_po(handle, catalog, width=100, sort_output=True, include_previous=False)
 
 
 def gendered_messages(source: Path = ROOT) -> list[str]:

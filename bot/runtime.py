@@ -13,6 +13,7 @@ from bot.i18n import Catalogs
 from bot.services.buttons import ButtonTokens
 from bot.services.cases import CaseDesk, register_case_tasks
 from bot.services.clock import Clock, SystemClock
+from bot.services.console_access import ConsoleAccess
 from bot.services.conversations import Conversations
 from bot.services.coordinator_settings import SettingsFile, SettingsFileError
 from bot.services.flood import Flood, register_flood_tasks
@@ -66,6 +67,7 @@ class Core:
     reception: Reception
     leaving: Leaving
     flood: Flood
+    console: ConsoleAccess
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -153,6 +155,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     register_urgent_tasks(tasks, ladder)
     flood = Flood(vault, catalogs, cases.relay, lambda: coordinator.current.flood)
     register_flood_tasks(tasks, flood)
+    console = ConsoleAccess(vault, lambda: coordinator.current.console, settings.console_url)
     return Core(
         settings=settings,
         database=database,
@@ -171,7 +174,9 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
             cases,
             leaving,
             ladder,
+            console,
         ),
         leaving=leaving,
         flood=flood,
+        console=console,
     )

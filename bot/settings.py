@@ -116,6 +116,27 @@ class WebhookSettings(BaseSettings):
         return value
 
 
+class ConsoleSettings(BaseSettings):
+    """CONSOLE_URL: the console's public base URL (https in production); unset, /console in
+    the bot says the operator must set it."""
+
+    model_config = _config("CONSOLE_")
+
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(
+                "must be the console's public address, such as https://bot.example.org"
+            )
+        return value.strip().rstrip("/")
+
+
 class ServerSettings(BaseSettings):
     model_config = _config("")
 
@@ -280,6 +301,11 @@ class Settings:
     chat_period_seconds: float = 3.0
     metrics_token: SecretStr | None = None  # unset: /metrics is off
     log_format: str = "text"
+    console_url: str | None = None  # unset: the console has no public address yet
+
+    @property
+    def console_is_https(self) -> bool:
+        return (self.console_url or "").startswith("https://")
 
     @property
     def is_postgres(self) -> bool:
@@ -310,6 +336,7 @@ ENV_NAMES = {
     ("RetrySettings", "update_retry_seconds"): "UPDATE_RETRY_SECONDS",
     ("OperationsSettings", "metrics_token"): "METRICS_TOKEN",
     ("OperationsSettings", "log_format"): "LOG_FORMAT",
+    ("ConsoleSettings", "url"): "CONSOLE_URL",
 }
 
 
@@ -382,6 +409,7 @@ def load_settings() -> Settings:
         LeaseSettings,
         RetrySettings,
         OperationsSettings,
+        ConsoleSettings,
     ):
         try:
             groups[group] = group()
@@ -402,6 +430,8 @@ def load_settings() -> Settings:
     assert isinstance(telegram, TelegramSettings) and isinstance(database, DatabaseSettings)
     assert isinstance(security, SecuritySettings) and isinstance(webhook, WebhookSettings)
     assert isinstance(server, ServerSettings)
+    console = groups[ConsoleSettings]
+    assert isinstance(console, ConsoleSettings)
 
     secret_key = security.secret_key
     if secret_key is None:
@@ -436,4 +466,5 @@ def load_settings() -> Settings:
         update_retry_seconds=retries.update_retry_seconds,
         metrics_token=operations.metrics_token,
         log_format=operations.log_format,
+        console_url=console.url,
     )

@@ -17,6 +17,7 @@ from bot.errors import StartupError
 from bot.metrics import CONTENT_TYPE
 from bot.telegram import ALLOWED_UPDATES, TelegramBot
 from bot.updates import NotAnUpdate, Outcome
+from console.app import build_console
 from storage import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,15 @@ def build_web_app(telegram: TelegramBot) -> web.Application:
     app.router.add_get("/readyz", _readyz)
     if telegram.core.settings.metrics_token is not None:  # off (404) without a token
         app.router.add_get("/metrics", _metrics)
+    app.router.add_get("/console", _to_console)
+    app.add_subapp(
+        "/console", build_console(telegram.core, telegram.core.console, telegram.dispatcher.wake)
+    )
     return app
+
+
+async def _to_console(_request: web.Request) -> web.Response:
+    raise web.HTTPMovedPermanently("/console/")
 
 
 @contextlib.asynccontextmanager

@@ -437,3 +437,47 @@ class NodeFiguresRow(SQLModel, table=True):
     week: str = Field(primary_key=True, max_length=10)
     entered: int = 0
     stopped: int = 0
+
+
+class ConsoleLinkRow(SQLModel, table=True):
+    """A one-time link into the console, sent to a coordinator by the bot: only a keyed hash
+    of its code is stored; it works once, until it expires."""
+
+    __tablename__ = "console_link"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    code_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
+    expires_at: datetime = Field(sa_column=_utc())
+    used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class ConsoleSessionRow(SQLModel, table=True):
+    """A logged-in browser: the cookie holds a random id, the table a keyed hash of it."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    session_hash: str = Field(max_length=64, unique=True)
+    person_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("person.id"), nullable=False, index=True)
+    )
+    browser: str = Field(default="", max_length=80)  # the browser's own name, to tell them apart
+    created_at: datetime = Field(sa_column=_utc())
+    seen_at: datetime = Field(sa_column=_utc())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class StaffAuditRow(SQLModel, table=True):
+    """The audit log's other half (beside case_access): logins and every change a staff
+    member made in the console, by their number. Names no parent."""
+
+    __tablename__ = "staff_audit"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    person_id: int = Field(sa_column=Column(Integer, nullable=False, index=True))
+    action: str = Field(max_length=32)
+    target: str = Field(default="", max_length=40)  # a case alias, "vp 3", "invite 5"
+    detail: str = Field(default="", max_length=200)
+    at: datetime = Field(sa_column=_utc())

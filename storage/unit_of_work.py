@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.cases import Cases
+from storage.console import ConsoleRepository
 from storage.conversations import (
     ConversationRepository,
     FlowVersions,
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.relays = Relays(session)
         self.figures = Figures(session)
         self.voice_prompts = VoicePromptRepository(session)
+        self.console = ConsoleRepository(session)
 
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
         """/forget: every row tied to the parent goes, and everything scheduled for them."""

@@ -11,6 +11,7 @@ from bot.i18n import Catalogs, Translator
 from bot.services import case_history as history
 from bot.services import staff_words as words
 from bot.services.cases import CONFIRMED, CaseDesk
+from bot.services.console_access import ConsoleAccess
 from bot.services.prompt_recording import RECORD_ACTION, PromptRecording
 from bot.services.staff import LANGUAGE_ACTION, StaffLanguages, staff_translator
 from bot.services.urgent import ASSIGN, UrgentLadder
@@ -29,12 +30,14 @@ class CoordinatorDesk:
         ladder: UrgentLadder,
         languages: StaffLanguages,
         recording: PromptRecording,
+        console: ConsoleAccess,
     ) -> None:
         self._catalogs = catalogs
         self._cases = cases
         self._ladder = ladder
         self._languages = languages
         self._recording = recording
+        self._console = console
 
     async def handle(
         self, uow: UnitOfWork, coordinator: Person, incoming: Input, now: datetime
@@ -68,6 +71,8 @@ class CoordinatorDesk:
                 return [self._languages.picker(coordinator)]
             case "record", _:
                 return await self._recording.start(uow, coordinator)
+            case "console", _:
+                return [await self._console_link(uow, coordinator, now, t)]
             case "vps", []:
                 return [await self._vps(uow, t)]
             case "urgent", []:
@@ -133,6 +138,27 @@ class CoordinatorDesk:
             text = t.gettext("{alias} has been taken by a colleague. Thank you.")
             return [Reply(text.format(alias=case.alias))]
         return await self._cases.assign_by_hand(uow, coordinator, case, vp, now, confirmed=sure)
+
+    async def _console_link(
+        self, uow: UnitOfWork, coordinator: Person, now: datetime, t: Translator
+    ) -> Reply:
+        if self._console.public_url is None:
+            return Reply(
+                t.gettext(
+                    "The console has no web address yet. Ask the operator to set CONSOLE_URL. "
+                    "Until then, the operator can make you a link on the server with: "
+                    "python -m bot console link"
+                )
+            )
+        link = await self._console.link(uow, coordinator, now)
+        minutes = self._console.link_minutes
+        text = t.ngettext(
+            "Your link to the console. It is for you only and works once, within {minutes} minute:",
+            "Your link to the console. It is for you only and works once, within {minutes} "
+            "minutes:",
+            minutes,
+        ).format(minutes=minutes)
+        return Reply(f"{text}\n{link}")
 
     @staticmethod
     async def _history(uow: UnitOfWork, case: Case, t: Translator) -> Reply:
@@ -219,6 +245,8 @@ class CoordinatorDesk:
             )
             + "\n"
             + t.gettext("/record – record a message's voice prompt for parents who listen")
+            + "\n"
+            + t.gettext("/console – a link to the console, the web workplace")
             + "\n"
             + t.gettext("/language – the language you work in here")
         )

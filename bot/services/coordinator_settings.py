@@ -153,6 +153,23 @@ class Matching(_Strict):
         return value
 
 
+class Console(_Strict):
+    """The coordinators' web console: how long a login link from /console works, and when a
+    session ends (idle since its last page, or since the login whatever happens)."""
+
+    link_valid: Duration = timedelta(minutes=10)
+    idle_after: Duration = timedelta(minutes=30)
+    session_max: Duration = timedelta(hours=12)
+
+    @model_validator(mode="after")
+    def _sensible(self) -> Console:
+        if min(self.link_valid, self.idle_after, self.session_max) <= timedelta(0):
+            raise ValueError("link_valid, idle_after and session_max must be longer than 0s")
+        if self.idle_after > self.session_max:
+            raise ValueError("idle_after cannot be longer than session_max")
+        return self
+
+
 class CoordinatorSettings(_Strict):
     version: Literal[1]
     organisation: Organisation
@@ -165,6 +182,7 @@ class CoordinatorSettings(_Strict):
     retention: Retention = Retention()
     flood: Flood = Flood()
     matching: Matching = Matching()
+    console: Console = Console()
 
     @field_validator("languages")
     @classmethod

@@ -50,6 +50,11 @@ def register_maintenance(registry: TaskRegistry, settings: SettingsFile) -> None
         stopped = await count_stopped(turn.uow, turn.now)
         idle = await turn.uow.conversations.purge_idle(turn.now - retention.idle_conversations)
         audit = await turn.uow.cases.purge_access(turn.now - retention.audit_log)
+        audit += await turn.uow.console.purge_audit(turn.now - retention.audit_log)
+        # Links, and sessions that ended or can no longer be used.
+        await turn.uow.console.purge(
+            turn.now - max(timedelta(days=1), settings.current.console.session_max)
+        )
         log.info(
             "purged %s update ids, %s sent-message receipts, %s finished tasks, %s closed "
             "cases (counted), %s idle conversations, %s audit entries; counted %s "

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
 from bot.services.cases import CaseDesk
+from bot.services.console_access import ConsoleAccess
 from bot.services.conversations import MENU, Conversations
 from bot.services.coordinator_desk import CoordinatorDesk
 from bot.services.keeping import KEEP_ACTION, Keeping
@@ -70,6 +71,7 @@ class Reception:
         cases: CaseDesk,
         leaving: Leaving,
         ladder: UrgentLadder,
+        console: ConsoleAccess,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
@@ -84,7 +86,7 @@ class Reception:
         self.vp_desk = VpDesk(catalogs, cases, self.sharing, self.staff_languages)
         recording = PromptRecording(catalogs, conversations.library, enabled)
         self.coordinator_desk = CoordinatorDesk(
-            catalogs, cases, ladder, self.staff_languages, recording
+            catalogs, cases, ladder, self.staff_languages, recording, console
         )
 
     @property

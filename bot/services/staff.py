@@ -43,6 +43,7 @@ MENUS = {
         ("deactivate", N_("Take a vertrouwenspersoon off")),
         ("activate", N_("Take a vertrouwenspersoon back on")),
         ("record", N_("Record a spoken version of a message")),
+        ("console", N_("A link to the web console")),
         ("language", N_("The language you work in here")),
         ("help", N_("What you can do here")),
     ),

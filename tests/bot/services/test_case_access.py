@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.services.buttons import ButtonTokens
+from bot.services.console_access import ConsoleAccess
 from bot.services.conversations import Conversations
+from bot.services.coordinator_settings import Console
 from bot.services.flow_library import FlowLibrary
 from bot.services.reception import Reception, Subject
 from bot.services.relay import Said
@@ -111,7 +113,15 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
     library = FlowLibrary(ROOT / "flows" / "defaults", lambda: ["nl"], frozenset())
     conversations = Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK)
     reception = Reception(
-        VAULT, CATALOGS, lambda: ["nl"], conversations, Staff(VAULT), DESK, LEAVING, LADDER
+        VAULT,
+        CATALOGS,
+        lambda: ["nl"],
+        conversations,
+        Staff(VAULT),
+        DESK,
+        LEAVING,
+        LADDER,
+        ConsoleAccess(VAULT, Console, None),
     )
     tries: list[Input] = [
         Pick(f"relay:{held}:{first.id}"),  # the other parent's held message

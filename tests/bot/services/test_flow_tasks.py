@@ -13,7 +13,9 @@ import pytest
 from bot.i18n import Catalogs
 from bot.services.buttons import ButtonTokens
 from bot.services.clock import ManualClock
+from bot.services.console_access import ConsoleAccess
 from bot.services.conversations import Conversations
+from bot.services.coordinator_settings import Console
 from bot.services.flow_library import FlowLibrary
 from bot.services.flow_tasks import register_flow_tasks
 from bot.services.languages import LANGUAGES
@@ -55,6 +57,7 @@ async def at_the_question(db: Database, conversations: Conversations, clock: Man
         DESK,
         LEAVING,
         LADDER,
+        ConsoleAccess(VAULT, Console, None),
     )
 
     async def say(incoming: Input) -> list[Reply]:

@@ -11,7 +11,9 @@ import pytest
 
 from bot.i18n import Catalogs
 from bot.services.buttons import ButtonTokens
+from bot.services.console_access import ConsoleAccess
 from bot.services.conversations import Conversations
+from bot.services.coordinator_settings import Console
 from bot.services.flow_library import FlowLibrary
 from bot.services.languages import LANGUAGES
 from bot.services.privacy import IdentityVault
@@ -48,6 +50,7 @@ def reception(library: FlowLibrary) -> Reception:
         DESK,
         LEAVING,
         LADDER,
+        ConsoleAccess(VAULT, Console, None),
     )
 
 
