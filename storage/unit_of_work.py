@@ -6,6 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.audit import AuditLog
+from storage.board import CaseBoard
 from storage.cases import Cases
 from storage.console import ConsoleRepository
 from storage.conversations import (
@@ -19,6 +21,7 @@ from storage.people import People
 from storage.prompts import VoicePromptRepository
 from storage.relay import Relays
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
+from storage.roster import Roster
 from storage.tasks import TaskRepository
 
 
@@ -41,6 +44,9 @@ class UnitOfWork:
         self.figures = Figures(session)
         self.voice_prompts = VoicePromptRepository(session)
         self.console = ConsoleRepository(session)
+        self.board = CaseBoard(session)
+        self.roster = Roster(session)
+        self.audit = AuditLog(session)
 
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
         """/forget: every row tied to the parent goes, and everything scheduled for them."""
