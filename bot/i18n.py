@@ -216,13 +216,14 @@ def extract_template(
     _add_gender_contexts(template, gendered_messages(source))
 
 
-def extract_console_template(source: Path = ROOT) -> None:
+def extract_console_template(
+    source: Path = ROOT, template: Path = LOCALES_DIR / f"{CONSOLE_DOMAIN}.pot"
+) -> None:
     """The console's pages and templates, into console.pot (a domain of its own)."""
     from babel.messages.frontend import CommandLineInterface
 
     arguments = ["-F", str(LOCALES_DIR / "console.cfg"), "--no-location", "--sort-output"]
     arguments += ["--project", "Tussen In console", "--copyright-holder", "Tussen In"]
-    template = LOCALES_DIR / f"{CONSOLE_DOMAIN}.pot"
     CommandLineInterface().run(
         ["pybabel", "-q", "extract", *arguments, "-o", str(template), str(source)]
     )

@@ -14,6 +14,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 from babel import Locale, UnknownLocaleError
+from limits.aio.storage import MemoryStorage
+from limits.aio.strategies import MovingWindowRateLimiter
 
 from bot.runtime import Core
 from bot.services.console_access import Actor, ConsoleAccess
@@ -48,6 +50,8 @@ class Console:
     catalogs: ConsoleCatalogs
     wake: Callable[[], None]
     secure_cookie: bool
+    # Failed login links per address, in this instance's memory (a restart forgets them).
+    failed_logins: MovingWindowRateLimiter
 
 
 CONSOLE_KEY = web.AppKey("console", Console)
@@ -124,6 +128,11 @@ async def who_may(request: web.Request, handler: Handler) -> web.StreamResponse:
     POST: each refusal is a page in the person's (or the browser's) language."""
     console = console_of(request)
     request[WORDS_KEY] = _browser_words(console, request)
+    unmatched = getattr(request.match_info, "http_exception", None)
+    if unmatched is not None:  # no such page (404), or not with this method (405)
+        return refused(
+            request, unmatched.status, words_of(request).gettext("There is no such page.")
+        )
     need = needs(request.match_info.handler)
     if need is Permission.PUBLIC:
         return await handler(request)
@@ -172,11 +181,6 @@ async def who_may(request: web.Request, handler: Handler) -> web.StreamResponse:
         )
 
 
-@requires(Permission.PUBLIC)
-async def _not_found(request: web.Request) -> web.Response:
-    return refused(request, 404, words_of(request).gettext("There is no such page."))
-
-
 def build_console(core: Core, access: ConsoleAccess, wake: Callable[[], None]) -> web.Application:
     from console import audit, board, case, login, people  # the pages
 
@@ -187,6 +191,7 @@ def build_console(core: Core, access: ConsoleAccess, wake: Callable[[], None]) -
         catalogs=ConsoleCatalogs(core.catalogs, core.settings.timezone),
         wake=wake,
         secure_cookie=core.settings.console_is_https,
+        failed_logins=MovingWindowRateLimiter(MemoryStorage()),
     )
     aiohttp_jinja2.setup(
         app,

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from aiohttp import web
 from limits import parse
-from limits.aio.storage import MemoryStorage
-from limits.aio.strategies import MovingWindowRateLimiter
 
 from console.app import COOKIE, PREFIX, actor_of, console_of, page, refused, words_of
 from console.guard import Permission, requires
 
 # Per address: a few mistyped or stale links are normal; guessing is not.
 FAILED_LOGINS = parse("10/15 minutes")
-_limiter = MovingWindowRateLimiter(MemoryStorage())
 BOARD = PREFIX + "/"
 
 
@@ -33,7 +30,7 @@ async def login_page(request: web.Request) -> web.Response:
 async def log_in(request: web.Request) -> web.StreamResponse:
     console, words = console_of(request), words_of(request)
     address = _address(request)
-    if not await _limiter.test(FAILED_LOGINS, "console-login", address):
+    if not await console.failed_logins.test(FAILED_LOGINS, "console-login", address):
         return refused(
             request, 429, words.gettext("Too many links that did not work. Wait 15 minutes.")
         )
@@ -43,7 +40,7 @@ async def log_in(request: web.Request) -> web.StreamResponse:
     async with console.core.database.transaction() as uow:
         opened = await console.access.log_in(uow, code, browser, console.core.clock.now())
     if opened is None:
-        await _limiter.hit(FAILED_LOGINS, "console-login", address)
+        await console.failed_logins.hit(FAILED_LOGINS, "console-login", address)
         return refused(
             request,
             403,

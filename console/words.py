@@ -56,6 +56,11 @@ class Words:
         return format_timedelta(length, threshold=1.5, locale=self._locale)
 
     @property
+    def direction(self) -> str:
+        """The page's writing direction: Arabic reads right to left."""
+        return "rtl" if self.shared.rtl and self.shared.code == self.code else "ltr"
+
+    @property
     def _locale(self) -> str:
         return self.code
 
