@@ -4,8 +4,12 @@ limit of open cases per parent."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from bot.services import staff_words as words
+from bot.services.console_access import ConsoleAccess
 from bot.services.coordinator_desk import CoordinatorDesk
+from bot.services.coordinator_settings import Console
 from bot.services.flow_library import FlowLibrary
 from bot.services.prompt_recording import PromptRecording
 from bot.services.staff import StaffLanguages
@@ -19,7 +23,8 @@ from tests.bot.services.test_cases import CATALOGS, DESK, LADDER, NOW, ROOT, VAU
 STAFF_LANGUAGES = StaffLanguages(VAULT, CATALOGS, lambda: CATALOGS.languages)
 LIBRARY = FlowLibrary(ROOT / "flows" / "defaults", lambda: CATALOGS.languages, frozenset({"ar"}))
 RECORDING = PromptRecording(CATALOGS, LIBRARY, lambda: CATALOGS.languages)
-COORDINATOR_DESK = CoordinatorDesk(CATALOGS, DESK, LADDER, STAFF_LANGUAGES, RECORDING)
+CONSOLE = ConsoleAccess(VAULT, Console, "https://bot.example.org")
+COORDINATOR_DESK = CoordinatorDesk(CATALOGS, DESK, LADDER, STAFF_LANGUAGES, RECORDING, CONSOLE)
 
 
 async def as_coordinator(db: Database, person: int, name: str, argument: str = "") -> str:
@@ -106,3 +111,28 @@ async def test_at_most_a_few_open_cases_per_parent(database: Database) -> None:
         count = await uow.cases.open_count(parent)
     assert count == 2  # the setting's default
     assert told[:2] == [[], []] and len(told[2]) == 1
+
+
+async def test_console_gives_a_one_time_link_whose_code_is_not_stored(database: Database) -> None:
+    sanne = await register(database, 3, Profile("coordinator", "Sanne de Vries"))
+    said = await as_coordinator(database, sanne, "console")
+    link = said.split("\n")[-1]
+    assert link.startswith("https://bot.example.org/console/login?code=")
+    code = link.split("code=")[1]
+    t = CATALOGS.translator("nl")
+    assert said.startswith(
+        t.ngettext(
+            "Your link to the console. It is for you only and works once, within {minutes} minute:",
+            "Your link to the console. It is for you only and works once, within {minutes} minutes:",
+            10,
+        ).format(minutes=10)
+    )
+    async with database.transaction() as uow:
+        opened = await CONSOLE.log_in(uow, code, "test", NOW)
+        again = await CONSOLE.log_in(uow, code, "test", NOW)
+        links = await uow._session.execute(text("select * from console_link"))
+        sessions = await uow._session.execute(text("select * from console_session"))
+        dump = repr(links.all()) + repr(sessions.all())
+    assert opened is not None and opened[1].id == sanne and again is None
+    session_id, _ = opened
+    assert code not in dump and session_id not in dump
