@@ -374,7 +374,7 @@ class CaseAccessRow(SQLModel, table=True):
     alias: str = Field(max_length=8)
     person_id: int = Field(sa_column=Column(Integer, nullable=False))
     action: str = Field(max_length=32)
-    at: datetime = Field(sa_column=_utc())
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
 
 
 class CaseFiguresRow(SQLModel, table=True):
@@ -480,4 +480,4 @@ class StaffAuditRow(SQLModel, table=True):
     action: str = Field(max_length=32)
     target: str = Field(default="", max_length=40)  # a case alias, "vp 3", "invite 5"
     detail: str = Field(default="", max_length=200)
-    at: datetime = Field(sa_column=_utc())
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))

@@ -52,7 +52,9 @@ async def test_both_tables_in_one_list_newest_first(database: Database) -> None:
         ("case", "history", "K7F2"),
         ("staff", "login", ""),
     ]
-    assert entries[0] == AuditEntry(T0 + timedelta(days=2), 1, "staff", "edit vp", "vp 6", "capacity")
+    assert entries[0] == AuditEntry(
+        T0 + timedelta(days=2), 1, "staff", "edit vp", "vp 6", "capacity"
+    )
     assert entries[-1].detail == "Firefox"
     assert all(e.detail == "" for e in entries if e.kind == "case")
     assert entries[1].at == T0 + timedelta(days=1) and entries[1].at.tzinfo is not None

@@ -50,9 +50,14 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_staff_audit_person_id", "staff_audit", ["person_id"])
+    # The console's audit page reads both halves of the audit log newest first.
+    op.create_index("ix_staff_audit_at", "staff_audit", ["at"])
+    op.create_index("ix_case_access_at", "case_access", ["at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_access_at", "case_access")
+    op.drop_index("ix_staff_audit_at", "staff_audit")
     op.drop_index("ix_staff_audit_person_id", "staff_audit")
     op.drop_table("staff_audit")
     op.drop_index("ix_console_session_person_id", "console_session")
