@@ -146,9 +146,7 @@ class StaffRoster:
         await self._cases.offer_waiting(uow, now)
         return changed
 
-    async def deactivate(
-        self, uow: UnitOfWork, by: int, person: Person, now: datetime
-    ) -> Outcome:
+    async def deactivate(self, uow: UnitOfWork, by: int, person: Person, now: datetime) -> Outcome:
         """As /deactivate does: a VP's offers and open cases move on to others. Their
         console sessions end at once (a coordinator's next page is refused)."""
         if person.id == by:
@@ -172,9 +170,7 @@ class StaffRoster:
         await uow.console.audit(by, "activate", target(person), "", now)
         return Outcome.DONE
 
-    async def invite(
-        self, uow: UnitOfWork, by: int, profile: Profile, now: datetime
-    ) -> Invitation:
+    async def invite(self, uow: UnitOfWork, by: int, profile: Profile, now: datetime) -> Invitation:
         """A one-time link that registers whoever opens it first, as the CLI makes them.
         LookupError when the bot's username is not known yet (no link can be made)."""
         await deep_link(uow, "")  # before anything is written
@@ -191,4 +187,3 @@ class StaffRoster:
             return False
         await uow.console.audit(by, "revoke invite", f"invite {invite_id}", "", now)
         return True
-
