@@ -368,6 +368,8 @@ class CaseAccessRow(SQLModel, table=True):
     apart from the case (no foreign key) so it outlives it; it names no parent."""
 
     __tablename__ = "case_access"
+    # The console's roster: when each staff member last touched a case.
+    __table_args__ = (Index("ix_case_access_person_at", "person_id", "at"),)
 
     id: int | None = Field(default=None, sa_column=_id())
     case_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))

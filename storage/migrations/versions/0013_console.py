@@ -53,9 +53,11 @@ def upgrade() -> None:
     # The console's audit page reads both halves of the audit log newest first.
     op.create_index("ix_staff_audit_at", "staff_audit", ["at"])
     op.create_index("ix_case_access_at", "case_access", ["at"])
+    op.create_index("ix_case_access_person_at", "case_access", ["person_id", "at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_case_access_person_at", "case_access")
     op.drop_index("ix_case_access_at", "case_access")
     op.drop_index("ix_staff_audit_at", "staff_audit")
     op.drop_index("ix_staff_audit_person_id", "staff_audit")
