@@ -533,10 +533,17 @@ class CaseDesk:
         return Reply(text, choices=((Choice(label, action),),))
 
     async def close(
-        self, uow: UnitOfWork, vp: Person, case: Case, outcome: str, now: datetime
+        self,
+        uow: UnitOfWork,
+        vp: Person,
+        case: Case,
+        outcome: str,
+        now: datetime,
+        by: Person | None = None,
     ) -> list[Reply]:
-        """The VP ends the case with its outcome; the parent is told kindly. An urgent case
-        before contact is given back instead: only the parent ends its clock."""
+        """The VP ends the case with its outcome (or a coordinator, `by`, for them); the
+        parent is told kindly. An urgent case before contact is given back instead: only
+        the parent ends its clock."""
         t = staff_translator(self._catalogs, vp)
         if outcome in (*OUTCOMES, BLOCKED) and await self._before_contact(uow, case):
             await self._give_back(uow, vp, case, f"{outcome}{history.BEFORE_CONTACT}", now)
@@ -551,9 +558,9 @@ class CaseDesk:
             case.id, status, outcome, now
         ):
             return [Reply(t.gettext("{alias} is already closed.").format(alias=case.alias))]
-        await uow.cases.note(case.id, status, {"vp": vp.id, "outcome": outcome}, now)
-
-        await uow.cases.accessed(case, vp.id, "closed", now)
+        closer = by or vp
+        await uow.cases.note(case.id, status, {"vp": closer.id, "outcome": outcome}, now)
+        await uow.cases.accessed(case, closer.id, "closed", now)
         after = self._settings().follow_ups.satisfaction_after
         parent = await uow.parents.get(case.parent_id)
         if after is not None and outcome not in ("withdrawn", BLOCKED) and parent is not None:
@@ -582,6 +589,49 @@ class CaseDesk:
                     uow, member, note.format(alias=case.alias, name=vp.name), case, now
                 )
         return [Reply(t.gettext("{alias} is closed. Thank you.").format(alias=case.alias))]
+
+    async def close_by_coordinator(
+        self, uow: UnitOfWork, coordinator: Person, case: Case, outcome: str, now: datetime
+    ) -> bool:
+        """A coordinator closes a case with its outcome (the console). With a VP it closes
+        as that VP would (the parent and the members hear) and the VP is told who closed
+        it; an urgent case before contact is given back instead, as `close` does. Without a
+        VP its offers are withdrawn, it closes and the parent is told (not for
+        "withdrawn": they withdrew it themselves). True when the case closed."""
+        current = await uow.cases.lock(case.id)
+        if outcome not in OUTCOMES or current is None or current.status not in OPEN_STATUSES:
+            return False
+        vp = await uow.people.get(current.vp_id) if current.vp_id is not None else None
+        if vp is not None:
+            given_back = await self._before_contact(uow, current)
+            told = await self.close(uow, vp, current, outcome, now, by=coordinator)
+            if given_back:  # the VP hears why it left them, as if they had closed it
+                await self._mail.send(
+                    uow, vp.subject_hash, vp.sealed_chat, told, f"case:{case.id}", now
+                )
+                return False
+            note = staff_translator(self._catalogs, vp).gettext(
+                "{alias} has been closed by {name}."
+            )
+            await self._tell(
+                uow, vp, note.format(alias=case.alias, name=coordinator.name), case, now
+            )
+            return True
+        await self._withdraw_offers(uow, current, now)
+        status = "withdrawn" if outcome == "withdrawn" else "closed"
+        if not await uow.cases.close(case.id, status, outcome, now):
+            return False
+        await uow.cases.accessed(current, coordinator.id, "closed", now)
+        # Read as "coordinator NAME closed it: OUTCOME." (case_history names staff by role).
+        await uow.cases.note(case.id, status, {"vp": coordinator.id, "outcome": outcome}, now)
+        if outcome != "withdrawn":
+            pt = self._catalogs.translator(current.language)
+            text = pt.gettext(
+                "Your question has been closed. Whenever you want to talk again, write here "
+                "or send /start."
+            )
+            await self.to_parent(uow, current, [Reply(text, rtl=pt.rtl)], now)
+        return True
 
     async def block(self, uow: UnitOfWork, vp: Person, case: Case, now: datetime) -> list[Reply]:
         """The VP blocks the parent (abuse): the case closes, the parent is never routed to

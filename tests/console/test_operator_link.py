@@ -54,9 +54,12 @@ async def test_the_operator_prints_a_link_that_logs_in(
     found = LINK.search(out)
     assert found and found.group(0).startswith(f"http://127.0.0.1:{port}/console/login")
     assert "CONSOLE_URL is not set" in out
-    async with client() as http, http.post(
-        f"{console_bot.base}/console/login", data={"code": found.group(0).split("code=")[1]}
-    ) as response:
+    async with (
+        client() as http,
+        http.post(
+            f"{console_bot.base}/console/login", data={"code": found.group(0).split("code=")[1]}
+        ) as response,
+    ):
         assert response.status == 200 and "Joost Bakker" in await response.text()
 
 

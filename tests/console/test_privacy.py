@@ -58,7 +58,7 @@ async def test_no_console_page_and_no_export_names_a_parent(console_bot: Console
     vp = console_bot.api.user(6101, "Amina", language_code="nl")
     await console_bot.invite(vp, Profile("vp", "Amina El Idrissi", ("ar", "tr", "nl"), "f"))
     secrets: list[str] = []
-    for index, language in enumerate(("ar", "tr")):
+    for language in ("ar", "tr"):
         first_name, username = _word(rng, 10), "u" + _word(rng, 11).lower()
         user_id = rng.randrange(1_000_000_000, 9_999_999_999)
         parent = console_bot.api.user(
@@ -69,7 +69,7 @@ async def test_no_console_page_and_no_export_names_a_parent(console_bot: Console
         await vp.press(buttons(offer)[0]["callback_data"])  # accept
         await vp.wait_for(2)
         await parent.wait_for(1)  # told who took it
-        said = f"{_word(rng, 8)} {_word(rng, 9)} {index}"
+        said = f"{_word(rng, 8)} {_word(rng, 9)}"
         await parent.send_text(said)
         [relayed] = await vp.wait_for(1)
         answer = f"{_word(rng, 7)} {_word(rng, 12)}"

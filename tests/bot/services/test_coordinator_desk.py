@@ -122,8 +122,7 @@ async def test_console_gives_a_one_time_link_whose_code_is_not_stored(database: 
     t = CATALOGS.translator("nl")
     assert said.startswith(
         t.ngettext(
-            "Your link to the console. It is for you only and works once, within {minutes} "
-            "minute:",
+            "Your link to the console. It is for you only and works once, within {minutes} minute:",
             "Your link to the console. It is for you only and works once, within {minutes} "
             "minutes:",
             10,
