@@ -23,6 +23,7 @@ from bot.services.languages import LANGUAGES
 from bot.services.leaving import Leaving
 from bot.services.maintenance import register_maintenance
 from bot.services.privacy import AnotherSecretKey, IdentityVault, claim_database
+from bot.services.published_settings import PublishedSettings
 from bot.services.reception import Reception
 from bot.services.scheduling import TaskRegistry
 from bot.services.staff import Staff
@@ -68,6 +69,7 @@ class Core:
     leaving: Leaving
     flood: Flood
     console: ConsoleAccess
+    published_settings: PublishedSettings
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -156,6 +158,12 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     flood = Flood(vault, catalogs, cases.relay, lambda: coordinator.current.flood)
     register_flood_tasks(tasks, flood)
     console = ConsoleAccess(vault, lambda: coordinator.current.console, settings.console_url)
+    published_settings = PublishedSettings(coordinator, database, clock or SystemClock())
+    try:
+        await published_settings.start()
+    except DatabaseUnavailable as error:
+        await database.dispose()
+        raise StartupError(f"{error}: check DATABASE_URL and that the server runs.") from None
     return Core(
         settings=settings,
         database=database,
@@ -179,4 +187,5 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
         leaving=leaving,
         flood=flood,
         console=console,
+        published_settings=published_settings,
     )

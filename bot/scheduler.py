@@ -54,7 +54,8 @@ class Heartbeat:
         await self.count_nodes()
 
     async def watch(self) -> None:
-        """The coordinator's files: an edit goes live without a restart."""
+        """The coordinator's files and published versions: an edit goes live without a
+        restart, in every instance."""
         await self._supervisor.guarded(WATCH_LOOP, self._reload_changed_files)
 
     async def _run_due_tasks(self) -> None:
@@ -65,7 +66,8 @@ class Heartbeat:
 
     async def _reload_changed_files(self) -> None:
         # In a worker thread: parsing a coordinator's file never blocks the event loop.
-        await asyncio.to_thread(self._core.coordinator.reload_if_changed)
+        # The settings: an edited file is published; a version published anywhere is taken.
+        await self._core.published_settings.follow()
         await asyncio.to_thread(self._core.flows.reload_if_changed)
 
     async def count_nodes(self) -> None:

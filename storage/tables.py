@@ -483,3 +483,21 @@ class StaffAuditRow(SQLModel, table=True):
     target: str = Field(default="", max_length=40)  # a case alias, "vp 3", "invite 5"
     detail: str = Field(default="", max_length=200)
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+
+
+class PublishedRow(SQLModel, table=True):
+    """What coordinators change at run time, one row per published version: the settings
+    file (kind "settings"), later flows and catalogs. The newest row of a kind and name is
+    live in every instance; older rows are the history."""
+
+    __tablename__ = "published"
+    __table_args__ = (Index("ix_published_kind_name", "kind", "name", "id"),)
+
+    id: int | None = Field(default=None, sa_column=_id())
+    kind: str = Field(max_length=16)
+    name: str = Field(default="", max_length=32)  # a flow's name, a catalog's language
+    content: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(max_length=64)
+    source: str = Field(max_length=16)  # "files" or "console"
+    person_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    published_at: datetime = Field(sa_column=_utc())

@@ -20,6 +20,7 @@ from storage.outbox import OutboxRepository
 from storage.people import People
 from storage.prompts import VoicePromptRepository
 from storage.relay import Relays
+from storage.published import PublishedVersions
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
 from storage.roster import Roster
 from storage.tasks import TaskRepository
@@ -47,6 +48,7 @@ class UnitOfWork:
         self.board = CaseBoard(session)
         self.roster = Roster(session)
         self.audit = AuditLog(session)
+        self.published = PublishedVersions(session)
 
     async def erase_parent(self, parent_id: int, subject_hash: str, now: datetime) -> None:
         """/forget: every row tied to the parent goes, and everything scheduled for them."""

@@ -262,7 +262,8 @@ class SettingsFile:
         # Reloads run in a worker thread (the heartbeat) or on the loop: one at a time.
         self._reloading = threading.Lock()
         self._stamp = self._stat()  # before reading: an edit made meanwhile is seen next time
-        self.current = self._load()
+        self.text = self._read()
+        self.current = parse_settings(self.text, self.path)
         self.problems: list[str] = []  # of the last reload; empty when it was taken
 
     def _stat(self) -> tuple[int, int]:
@@ -273,16 +274,28 @@ class SettingsFile:
             return (0, 0)
         return (info.st_mtime_ns, info.st_size)
 
-    def _load(self) -> CoordinatorSettings:
+    def _read(self) -> str:
         if not self.path.exists():
             raise SettingsFileError(self.path, ["file not found"])
         try:
-            text = read_bounded(self.path)  # too large a file is refused unread
+            return read_bounded(self.path)  # too large a file is refused unread
         except Refused as refusal:
             raise SettingsFileError(self.path, [f"refused: {refusal}"]) from None
         except OSError as error:
             raise SettingsFileError(self.path, [f"could not be read ({error.strerror})"]) from None
-        return parse_settings(text, self.path)
+
+    def apply(self, text: str, origin: str) -> list[str]:
+        """Serve the settings written in `text` (a published version); its problems, if
+        any, and then the current ones stay."""
+        with self._reloading:
+            try:
+                settings = parse_settings(text, self.path)
+            except SettingsFileError as error:
+                log.error("settings from %s not taken, the last good ones stay: %s", origin, error)
+                return error.problems
+            self.text, self.current = text, settings
+            log.info("settings taken from %s", origin)
+            return []
 
     def reload(self) -> list[str]:
         """Load the file again; returns the problems, if any, and keeps the old settings then."""
@@ -292,13 +305,14 @@ class SettingsFile:
     def _reload(self) -> list[str]:
         self._stamp = self._stat()
         try:
-            settings = self._load()
+            text = self._read()
+            settings = parse_settings(text, self.path)
         except SettingsFileError as error:
             # The error's text is a summary under 1 kB: no file is ever echoed into the log.
             log.error("settings not reloaded, the last good ones stay: %s", error)
             self.problems = error.problems
             return self.problems
-        self.current = settings  # one assignment: readers see the old settings or the new
+        self.text, self.current = text, settings  # readers see the old settings or the new
         log.info("settings reloaded from %s", self.path)
         self.problems = []
         return []
@@ -307,3 +321,11 @@ class SettingsFile:
         """Called every second by the heartbeat, in a worker thread."""
         with self._reloading:
             return self._reload() if self._stat() != self._stamp else []
+
+    def edited(self) -> str | None:
+        """The file's new text when it was edited since last time and is valid (it is then
+        served); None otherwise. In a worker thread."""
+        with self._reloading:
+            if self._stat() == self._stamp:
+                return None
+            return None if self._reload() else self.text
