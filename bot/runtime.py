@@ -158,7 +158,9 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     flood = Flood(vault, catalogs, cases.relay, lambda: coordinator.current.flood)
     register_flood_tasks(tasks, flood)
     console = ConsoleAccess(vault, lambda: coordinator.current.console, settings.console_url)
-    published_settings = PublishedSettings(coordinator, database, clock or SystemClock())
+    published_settings = PublishedSettings(
+        coordinator, database, clock or SystemClock(), settings.timezone
+    )
     try:
         await published_settings.start()
     except DatabaseUnavailable as error:

@@ -219,6 +219,22 @@ class TaskRepository:
         due: datetime | None = (await self._session.execute(query)).scalar_one()
         return due
 
+    async def pending_of(self, kinds: tuple[str, ...]) -> list[tuple[int, datetime]]:
+        """(id, due) of every task of these kinds still waiting to run."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        rows = await self._session.execute(
+            select(t.id, t.due_at).where(t.kind.in_(kinds), t.status == PENDING).order_by(t.id)
+        )
+        return [(int(i), due) for i, due in rows.all()]
+
+    async def move(self, task_id: int, due_at: datetime) -> bool:
+        """A waiting task comes due at another time; False if it is no longer waiting."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            update(ScheduledTask).where(t.id == task_id, t.status == PENDING).values(due_at=due_at)
+        )
+        return affected_rows(result) == 1
+
     async def _by_key(self, key: str) -> int | None:
         t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
         found = await self._session.execute(select(t.id).where(t.idempotency_key == key))

@@ -19,8 +19,8 @@ from storage.figures import Figures
 from storage.outbox import OutboxRepository
 from storage.people import People
 from storage.prompts import VoicePromptRepository
-from storage.relay import Relays
 from storage.published import PublishedVersions
+from storage.relay import Relays
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
 from storage.roster import Roster
 from storage.tasks import TaskRepository

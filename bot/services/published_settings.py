@@ -13,15 +13,24 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.services.clock import Clock
-from bot.services.coordinator_settings import SettingsFile, SettingsFileError, parse_settings
+from bot.services.coordinator_settings import (
+    QuietHours,
+    SettingsFile,
+    SettingsFileError,
+    parse_settings,
+)
+from bot.services.task_kinds import FOLLOW_UP, NO_RESPONSE
 from storage import Database, UnitOfWork
 from storage.published import CONSOLE, FILES, Version
 
 log = logging.getLogger(__name__)
 
 KIND = "settings"
+# What reaches a parent later: held back during quiet hours (bot/services/flow_tasks.py).
+QUIET_KINDS = (FOLLOW_UP, NO_RESPONSE)
 
 
 def content_hash(text: str) -> str:
@@ -37,10 +46,13 @@ class Published:
 
 
 class PublishedSettings:
-    def __init__(self, settings: SettingsFile, database: Database, clock: Clock) -> None:
+    def __init__(
+        self, settings: SettingsFile, database: Database, clock: Clock, zone: ZoneInfo
+    ) -> None:
         self._file = settings
         self._database = database
         self._clock = clock
+        self._zone = zone  # TIMEZONE: quiet hours are local times
         self.applied = 0  # the id of the version this instance serves (0: the file's)
 
     async def start(self) -> None:
@@ -55,9 +67,11 @@ class PublishedSettings:
 
     async def follow(self) -> None:
         """Every second: publish an edited file, then take a newer version if there is one."""
+        before = self._file.current.quiet_hours
         edited = await asyncio.to_thread(self._file.edited)
         if edited is not None:
             async with self._database.transaction() as uow:
+                await self._replan(uow, before, self._clock.now())
                 newest = await uow.published.newest(KIND)
                 if newest is None or newest.content_hash != content_hash(edited):
                     self.applied = await self._publish(uow, edited, FILES, None)
@@ -75,8 +89,10 @@ class PublishedSettings:
             parse_settings(text, self._file.path)
         except SettingsFileError as error:
             return Published(None, error.problems)
+        before = self._file.current.quiet_hours
         version = await self._publish(uow, text, CONSOLE, person_id, now)
         self._file.apply(text, f"the console (version {version})")
+        await self._replan(uow, before, now)
         self.applied = version
         return Published(version, [])
 
@@ -96,6 +112,21 @@ class PublishedSettings:
         level = logging.INFO if source == CONSOLE else logging.DEBUG
         log.log(level, "settings published as version %s (from %s)", version, source)
         return version
+
+    async def _replan(self, uow: UnitOfWork, before: QuietHours, now: datetime) -> int:
+        """New quiet hours: check-ins already waiting that now fall inside them move to
+        their end (they would be held back when due; moved now, the plan is what happens).
+        Done once, by the instance that publishes; returns how many moved."""
+        quiet = self._file.current.quiet_hours
+        if quiet == before:
+            return 0
+        moved = 0
+        for task_id, due in await uow.tasks.pending_of(QUIET_KINDS):
+            morning = quiet.until(max(due, now), self._zone)
+            if morning is not None and await uow.tasks.move(task_id, morning):
+                moved += 1
+        log.info("quiet hours changed: %s waiting check-ins moved to their end", moved)
+        return moved
 
     def _take(self, version: Version) -> None:
         problems = self._file.apply(version.content, f"published version {version.id}")

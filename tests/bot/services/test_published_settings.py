@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import time
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.services.clock import ManualClock
 from bot.services.coordinator_settings import SETTINGS_FILE, SettingsFile
 from bot.services.published_settings import KIND, PublishedSettings, content_hash
+from bot.services.task_kinds import FOLLOW_UP, NO_RESPONSE
 from bot.settings import DEFAULT_FLOWS_DIR
 from storage import Database
 from tests.bot.services.test_cases import NOW
+
+ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def _folder(tmp_path: Path, name: str) -> Path:
@@ -25,7 +29,7 @@ def _folder(tmp_path: Path, name: str) -> Path:
 
 
 def _instance(folder: Path, database: Database) -> PublishedSettings:
-    return PublishedSettings(SettingsFile(folder), database, ManualClock(NOW))
+    return PublishedSettings(SettingsFile(folder), database, ManualClock(NOW), ZONE)
 
 
 def _with_quiet_hours(text: str, start: str) -> str:
@@ -101,3 +105,22 @@ async def test_invalid_settings_are_never_published(database: Database, tmp_path
     async with database.transaction() as uow:
         assert len(await uow.published.history(KIND)) == 1
     assert one._file.problems
+
+
+async def test_new_quiet_hours_move_the_check_ins_already_waiting(
+    database: Database, tmp_path: Path
+) -> None:
+    one = _instance(_folder(tmp_path, "one"), database)
+    await one.start()
+    evening = datetime(2026, 11, 23, 20, 30, tzinfo=ZONE)  # quiet from 21:00 today: not yet
+    afternoon = datetime(2026, 11, 23, 15, 0, tzinfo=ZONE)
+    async with database.transaction() as uow:
+        late = await uow.tasks.schedule(FOLLOW_UP, evening, NOW, subject="s" * 64)
+        early = await uow.tasks.schedule(NO_RESPONSE, afternoon, NOW, subject="t" * 64)
+        other = await uow.tasks.schedule("purge", evening, NOW)
+        await one.publish(uow, _with_quiet_hours(one._file.text, "20:00"), 7, NOW)
+        due = dict(await uow.tasks.pending_of((FOLLOW_UP, NO_RESPONSE, "purge")))
+    morning = datetime(2026, 11, 24, 8, 0, tzinfo=ZONE)
+    assert due[late] == morning  # now inside the quiet hours: at their end
+    assert due[early] == afternoon and due[other] == evening  # outside, or not a check-in
+    assert morning - evening == timedelta(hours=11, minutes=30)
