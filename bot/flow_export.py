@@ -23,7 +23,9 @@ from telegram.error import TelegramError
 from bot.aiohttp_request import AiohttpRequest
 from bot.errors import StartupError
 from bot.i18n import LOCALES_DIR
+from bot.services.coordinator_settings import SETTINGS_FILE
 from bot.services.languages import LANGUAGES
+from bot.services.published_settings import KIND as SETTINGS_KIND
 from bot.settings import Settings, sqlite_path
 from flows.flowset import FlowSet
 from flows.library import load_flowset
@@ -86,8 +88,12 @@ def export_flows(settings: Settings, folder: Path, languages: list[str]) -> int:
     if folder.resolve() == settings.flows_dir.resolve():
         raise StartupError("Export to another folder than FLOWS_DIR: its files stay as they are.")
     folder.mkdir(parents=True, exist_ok=True)
-    prompts = asyncio.run(read_prompts(settings))
+    prompts, published = asyncio.run(read_database(settings))
     voices, notes, failed = asyncio.run(download(settings, flows, prompts, folder))
+    # The settings as published (what every instance serves), byte for byte: the folder
+    # seeds a fresh database to the same content hash.
+    settings_text = published or (settings.flows_dir / SETTINGS_FILE).read_text(encoding="utf-8")
+    (folder / SETTINGS_FILE).write_text(settings_text, encoding="utf-8")
     for flow in sorted(flows.flows.values(), key=lambda f: f.name):
         recorded = voices.get(flow.name, {})
         data, flow_notes = with_voices(flow, recorded)
@@ -105,12 +111,13 @@ def export_flows(settings: Settings, folder: Path, languages: list[str]) -> int:
     return 1 if failed else 0
 
 
-async def read_prompts(settings: Settings) -> list[VoicePrompt]:
-    """The recorded prompts; read only (a missing SQLite file is not created)."""
+async def read_database(settings: Settings) -> tuple[list[VoicePrompt], str | None]:
+    """The recorded prompts and the published settings' text, if any; read only (a
+    missing SQLite file is not created)."""
     path = sqlite_path(settings.database_url)
     if path is not None and not path.is_file():
         print(f"no database at {path}: no recorded voice prompts to export")
-        return []
+        return [], None
     database = Database(settings.database_url)
     try:
         await database.ping()
@@ -120,7 +127,8 @@ async def read_prompts(settings: Settings) -> list[VoicePrompt]:
                 "run `python -m bot db upgrade`."
             )
         async with database.transaction() as uow:
-            return await uow.voice_prompts.all()
+            newest = await uow.published.newest(SETTINGS_KIND)
+            return await uow.voice_prompts.all(), newest.content if newest else None
     except DatabaseUnavailable as error:
         raise StartupError(f"{error}: check DATABASE_URL and that the server runs.") from None
     finally:

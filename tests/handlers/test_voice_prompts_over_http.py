@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.services.published_settings import content_hash
 from bot.services.reception import LISTEN_OFF, LISTEN_ON
+from storage import Database
 from storage.people import Profile
 from tests.botapi import FakeBotApi, FakeUser
 from tests.handlers.test_flows_over_http import buttons
@@ -99,7 +101,18 @@ async def test_record_listen_read_and_export(
         "danger.yaml",
         "information.yaml",
         "satisfaction.yaml",
+        "settings.yaml",
         "welcome.yaml",
     ]
     code, stderr = await run_cli(tmp_path, "flows", "check", str(out), **cli_settings(api, url))
     assert code == 0, stderr
+    # the settings as published, byte for byte: they seed a fresh database to the same hash
+    database = Database(url)
+    try:
+        async with database.transaction() as uow:
+            published = await uow.published.newest("settings")
+    finally:
+        await database.dispose()
+    assert published is not None
+    exported = (out / "settings.yaml").read_text(encoding="utf-8")
+    assert content_hash(exported) == published.content_hash
