@@ -58,6 +58,7 @@ ACTIONS: dict[str, str] = {
     "deactivate": N_("Deactivated a person"),
     "activate": N_("Activated a person"),
     "export audit": N_("Downloaded the audit log"),
+    "settings": N_("Saved the settings"),
 }
 
 

@@ -23,13 +23,20 @@ class Permission(Enum):
     CASES = "cases"  # the board, a case's page, reassigning and closing
     PEOPLE = "people"  # VPs and coordinators, invitations
     AUDIT = "audit"  # the audit log and its export
+    SETTINGS = "settings"  # the coordinator's settings: form, history
     OWN_SESSIONS = "own sessions"  # one's own sessions, logout
     PUBLIC = "public"  # no session needed: the login page, the style sheet
 
 
 GRANTS: dict[str, frozenset[Permission]] = {
     COORDINATOR: frozenset(
-        {Permission.CASES, Permission.PEOPLE, Permission.AUDIT, Permission.OWN_SESSIONS}
+        {
+            Permission.CASES,
+            Permission.PEOPLE,
+            Permission.AUDIT,
+            Permission.SETTINGS,
+            Permission.OWN_SESSIONS,
+        }
     ),
 }
 

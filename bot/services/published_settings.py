@@ -84,7 +84,9 @@ class PublishedSettings:
             self._take(newest)
 
     async def publish(self, uow: UnitOfWork, text: str, person_id: int, now: datetime) -> Published:
-        """A coordinator's edit: published only when valid; this instance serves it at once."""
+        """A coordinator's edit: published only when valid; this instance serves it at once.
+        (Should the caller's transaction not commit, the next `follow` finds the version
+        missing and serves the newest stored one again, within a second.)"""
         try:
             parse_settings(text, self._file.path)
         except SettingsFileError as error:
