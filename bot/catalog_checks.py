@@ -140,3 +140,28 @@ def coverage(catalog: Catalog, prefix: str | None = None) -> tuple[int, int]:
     ]
     done = [m for m in entries if _translated(m)]
     return len(done), len(entries)
+
+
+def check_message(code: str, message: Message) -> list[CatalogProblem]:
+    """One entry as `i18n check` checks it in its catalog (a catalog of one: the same rules,
+    word lists and plural forms included)."""
+    alone = Catalog(locale=None)
+    alone[message.id] = message
+    return check_catalog(code, alone)
+
+
+PROBLEM_KINDS = {
+    "not in ": "script",
+    "numbers changed": "numbers",
+    "commands changed": "commands",
+    "placeholders changed": "placeholders",
+    "still the Dutch source text": "source",
+}
+
+
+def problem_kind(problem: CatalogProblem) -> str:
+    """What a problem is about: script, numbers, commands, placeholders, source (a flow text
+    left in Dutch); "" for another."""
+    return next(
+        (kind for start, kind in PROBLEM_KINDS.items() if problem.message.startswith(start)), ""
+    )

@@ -147,17 +147,41 @@ def i18n_update() -> None:
 
 
 def i18n_status() -> int:
+    """Coverage and review per language, of the catalogs as published (the database's, what
+    every instance serves) where there are any, else of the files in locales/."""
+    import io
+
+    from babel.messages.pofile import read_po
+    from sqlalchemy.exc import SQLAlchemyError
+
     from bot.catalog_checks import coverage, read_catalog, reviewed
+    from bot.flow_export import read_database
     from bot.flow_measures import recorded_prompts
+    from bot.i18n import _locale
     from bot.services.voice_prompts import coverage as voice_coverage
+    from bot.settings import sqlite_path
     from flows.flowset import FlowSet
     from flows.library import read_flows
 
     settings = load_settings()
     flows, _ = read_flows(settings.flows_dir)
     recorded, source = asyncio.run(recorded_prompts(settings))
+    published: dict[str, str] = {}
+    path = sqlite_path(settings.database_url)
+    in_memory = path is None and settings.database_url.startswith("sqlite")
+    if not in_memory and (path is None or path.is_file()):  # looking makes no SQLite file
+        try:
+            published = asyncio.run(read_database(settings)).catalogs
+        except (StartupError, SQLAlchemyError, OSError) as error:
+            reason = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+            print(f"catalogs read from the files: {reason}", file=sys.stderr)
     for code in LANGUAGES:
-        catalog = read_catalog(code)
+        text = published.get(code)
+        catalog = (
+            read_catalog(code)
+            if text is None
+            else read_po(io.BytesIO(text.encode("utf-8")), locale=_locale(code))
+        )
         done, total = coverage(catalog)
         per_flow = []
         for flow in flows:
@@ -329,6 +353,9 @@ def _parser() -> argparse.ArgumentParser:
     i18n.add_parser("update", help="extract all texts and merge them into every catalog")
     i18n.add_parser("status", help="coverage per language and per flow, and reviews")
     i18n.add_parser("check", help="script, numbers, commands and placeholders of translations")
+    i18n.add_parser(
+        "export", help="write the catalogs as published (the database's) to a folder"
+    ).add_argument("folder", help="the folder to write to (not locales/)")
     flows = commands.add_parser("flows", help="the coordinator's flows").add_subparsers(
         dest="action", required=True
     )
@@ -418,6 +445,10 @@ def main(argv: list[str] | None = None) -> int:
                 return i18n_status()
             elif args.action == "check":
                 return i18n_check()
+            elif args.action == "export":
+                from bot.flow_export import export_catalogs
+
+                return export_catalogs(load_settings(), Path(args.folder))
             return 0
         if args.command == "flows" and args.action == "export":
             return flows_export(args.folder)

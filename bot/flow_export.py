@@ -13,6 +13,7 @@ import contextlib
 import copy
 import shutil
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from bot.errors import StartupError
 from bot.i18n import LOCALES_DIR
 from bot.services.coordinator_settings import SETTINGS_FILE
 from bot.services.languages import LANGUAGES
+from bot.services.published_catalogs import KIND as CATALOG_KIND
 from bot.services.published_settings import KIND as SETTINGS_KIND
 from bot.settings import Settings, sqlite_path
 from flows.flowset import FlowSet
@@ -88,8 +90,9 @@ def export_flows(settings: Settings, folder: Path, languages: list[str]) -> int:
     if folder.resolve() == settings.flows_dir.resolve():
         raise StartupError("Export to another folder than FLOWS_DIR: its files stay as they are.")
     folder.mkdir(parents=True, exist_ok=True)
-    prompts, published = asyncio.run(read_database(settings))
-    voices, notes, failed = asyncio.run(download(settings, flows, prompts, folder))
+    stored = asyncio.run(read_database(settings))
+    published = stored.settings
+    voices, notes, failed = asyncio.run(download(settings, flows, stored.prompts, folder))
     # The settings as published (what every instance serves), byte for byte: the folder
     # seeds a fresh database to the same content hash.
     settings_text = published or (settings.flows_dir / SETTINGS_FILE).read_text(encoding="utf-8")
@@ -111,13 +114,22 @@ def export_flows(settings: Settings, folder: Path, languages: list[str]) -> int:
     return 1 if failed else 0
 
 
-async def read_database(settings: Settings) -> tuple[list[VoicePrompt], str | None]:
-    """The recorded prompts and the published settings' text, if any; read only (a
-    missing SQLite file is not created)."""
+@dataclass(frozen=True)
+class Stored:
+    """What the database holds of what a coordinator changes: recorded prompts, and the
+    newest published settings and catalogs (by language)."""
+
+    prompts: list[VoicePrompt]
+    settings: str | None
+    catalogs: dict[str, str]
+
+
+async def read_database(settings: Settings) -> Stored:
+    """Read only (a missing SQLite file is not created)."""
     path = sqlite_path(settings.database_url)
     if path is not None and not path.is_file():
-        print(f"no database at {path}: no recorded voice prompts to export")
-        return [], None
+        print(f"no database at {path}: nothing published or recorded to export")
+        return Stored([], None, {})
     database = Database(settings.database_url)
     try:
         await database.ping()
@@ -128,11 +140,40 @@ async def read_database(settings: Settings) -> tuple[list[VoicePrompt], str | No
             )
         async with database.transaction() as uow:
             newest = await uow.published.newest(SETTINGS_KIND)
-            return await uow.voice_prompts.all(), newest.content if newest else None
+            catalogs = {}
+            for code in LANGUAGES:
+                catalog = await uow.published.newest(CATALOG_KIND, code)
+                if catalog is not None:
+                    catalogs[code] = catalog.content
+            return Stored(
+                await uow.voice_prompts.all(), newest.content if newest else None, catalogs
+            )
     except DatabaseUnavailable as error:
         raise StartupError(f"{error}: check DATABASE_URL and that the server runs.") from None
     finally:
         await database.dispose()
+
+
+def export_catalogs(settings: Settings, folder: Path) -> int:
+    """`i18n export DIR`: the catalogs as published (what every instance serves), as
+    DIR/<language>/LC_MESSAGES/messages.po, byte for byte: for git and for translation
+    tools; such a folder seeds a fresh database to the same content hashes."""
+    if folder.resolve() == LOCALES_DIR.resolve():
+        raise StartupError("Export to another folder than locales/: its files stay as they are.")
+    stored = asyncio.run(read_database(settings))
+    written = 0
+    for code in LANGUAGES:
+        shipped = LOCALES_DIR / code / "LC_MESSAGES" / "messages.po"
+        text = stored.catalogs.get(code)
+        if text is None and not shipped.exists():
+            continue
+        target = folder / code / "LC_MESSAGES" / "messages.po"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        content = shipped.read_text(encoding="utf-8") if text is None else text
+        target.write_text(content, encoding="utf-8")
+        written += 1
+    print(f"{written} catalogs written to {folder} ({len(stored.catalogs)} as published)")
+    return 0
 
 
 async def download(

@@ -46,6 +46,14 @@ def _paths(locales_dir: Path, code: str) -> tuple[Path, Path]:
     return folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"
 
 
+def compile_po_text(text: str, code: str) -> bytes:
+    """A catalog's .po text compiled to .mo bytes, in memory (fuzzy entries left out)."""
+    catalog = read_po(io.BytesIO(text.encode("utf-8")), locale=_locale(code))
+    out = io.BytesIO()
+    write_mo(out, catalog, use_fuzzy=False)
+    return out.getvalue()
+
+
 def _compiled(po_path: Path) -> bytes:
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=po_path.parent.parent.name)
@@ -166,14 +174,35 @@ class Catalogs:
             ensure_compiled(code, po_path, mo_path)
             with mo_path.open("rb") as handle:
                 loaded[code] = gettext.GNUTranslations(handle)
+        self._loaded = loaded
+        self._translators = self._with_fallbacks(loaded)
+
+    @staticmethod
+    def _with_fallbacks(loaded: dict[str, gettext.GNUTranslations]) -> dict[str, Translator]:
         fallback = loaded[FALLBACK_LANGUAGE]
         for code, translations in loaded.items():
             if code != FALLBACK_LANGUAGE:
+                translations._fallback = None  # type: ignore[attr-defined]  # set anew below
                 translations.add_fallback(fallback)  # the parent's language, then Dutch
-        self._translators = {
+        return {
             code: Translator(code, LANGUAGES[code].rtl, translations)
             for code, translations in loaded.items()
         }
+
+    @property
+    def codes(self) -> list[str]:
+        """Every language loaded: the enabled ones and the fallback."""
+        return sorted(self._loaded)
+
+    def replace(self, texts: dict[str, str]) -> None:
+        """Serve these catalogs (.po texts by language: published versions) instead of the
+        ones loaded; one assignment, so a reader sees the old translators or the new."""
+        loaded = dict(self._loaded)
+        for code, text in texts.items():
+            if code in loaded:
+                loaded[code] = gettext.GNUTranslations(io.BytesIO(compile_po_text(text, code)))
+        self._loaded = loaded
+        self._translators = self._with_fallbacks(loaded)
 
     def translator(self, code: str | None) -> Translator:
         return (

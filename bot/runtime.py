@@ -23,6 +23,7 @@ from bot.services.languages import LANGUAGES
 from bot.services.leaving import Leaving
 from bot.services.maintenance import register_maintenance
 from bot.services.privacy import AnotherSecretKey, IdentityVault, claim_database
+from bot.services.published_catalogs import PublishedCatalogs
 from bot.services.published_settings import PublishedSettings
 from bot.services.reception import Reception
 from bot.services.scheduling import TaskRegistry
@@ -70,6 +71,7 @@ class Core:
     flood: Flood
     console: ConsoleAccess
     published_settings: PublishedSettings
+    published_catalogs: PublishedCatalogs
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -161,8 +163,10 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     published_settings = PublishedSettings(
         coordinator, database, clock or SystemClock(), settings.timezone
     )
+    published_catalogs = PublishedCatalogs(catalogs, library, database, clock or SystemClock())
     try:
         await published_settings.start()
+        await published_catalogs.start()
     except DatabaseUnavailable as error:
         await database.dispose()
         raise StartupError(f"{error}: check DATABASE_URL and that the server runs.") from None
@@ -190,4 +194,5 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
         flood=flood,
         console=console,
         published_settings=published_settings,
+        published_catalogs=published_catalogs,
     )

@@ -68,6 +68,7 @@ class Heartbeat:
         # In a worker thread: parsing a coordinator's file never blocks the event loop.
         # The settings: an edited file is published; a version published anywhere is taken.
         await self._core.published_settings.follow()
+        await self._core.published_catalogs.follow()
         await asyncio.to_thread(self._core.flows.reload_if_changed)
 
     async def count_nodes(self) -> None:

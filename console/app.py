@@ -182,7 +182,7 @@ async def who_may(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def build_console(core: Core, access: ConsoleAccess, wake: Callable[[], None]) -> web.Application:
-    from console import audit, board, case, login, people, settings  # the pages
+    from console import audit, board, case, login, people, settings, translations  # pages
 
     app = web.Application(middlewares=[security_headers, who_may])
     app[CONSOLE_KEY] = Console(
@@ -199,7 +199,7 @@ def build_console(core: Core, access: ConsoleAccess, wake: Callable[[], None]) -
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    for module in (login, board, case, people, audit, settings):
+    for module in (login, board, case, people, audit, settings, translations):
         module.add_routes(app.router)
     app.router.add_get("/static/console.css", _style)
     return app

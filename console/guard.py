@@ -24,6 +24,7 @@ class Permission(Enum):
     PEOPLE = "people"  # VPs and coordinators, invitations
     AUDIT = "audit"  # the audit log and its export
     SETTINGS = "settings"  # the coordinator's settings: form, history
+    TRANSLATIONS = "translations"  # the catalogs: edit, mark reviewed
     OWN_SESSIONS = "own sessions"  # one's own sessions, logout
     PUBLIC = "public"  # no session needed: the login page, the style sheet
 
@@ -35,6 +36,7 @@ GRANTS: dict[str, frozenset[Permission]] = {
             Permission.PEOPLE,
             Permission.AUDIT,
             Permission.SETTINGS,
+            Permission.TRANSLATIONS,
             Permission.OWN_SESSIONS,
         }
     ),

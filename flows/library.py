@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Mapping
 from pathlib import Path
 
 from babel.messages.pofile import read_po
@@ -35,16 +37,22 @@ def read_flows(folder: Path) -> tuple[list[Flow], list[Problem]]:
     return flows, problems
 
 
-def read_translations(locales: Path, languages: list[str]) -> Catalog:
-    """Every entry with a context, from the .po files: fuzzy ones kept, marked as such."""
+def read_translations(
+    locales: Path, languages: list[str], texts: Mapping[str, str] | None = None
+) -> Catalog:
+    """Every entry with a context, from the .po files (or the published `texts` of a
+    language, where given): fuzzy ones kept, marked as such."""
     out: Catalog = {}
     for lang in languages:
         path = locales / lang / "LC_MESSAGES" / "messages.po"
-        if not path.exists():
+        if texts is not None and lang in texts:
+            catalog = read_po(io.BytesIO(texts[lang].encode("utf-8")), locale=None)
+        elif not path.exists():
             out[lang] = {}
             continue
-        with path.open("rb") as handle:
-            catalog = read_po(handle, locale=None)
+        else:
+            with path.open("rb") as handle:
+                catalog = read_po(handle, locale=None)
         out[lang] = {
             str(m.context): (str(m.id), Translation(str(m.string), m.fuzzy))
             for m in catalog
@@ -54,7 +62,7 @@ def read_translations(locales: Path, languages: list[str]) -> Catalog:
 
 
 def check_folder(
-    folder: Path, locales: Path, languages: list[str]
+    folder: Path, locales: Path, languages: list[str], texts: Mapping[str, str] | None = None
 ) -> tuple[list[Flow], Catalog, list[Problem]]:
     flows, problems = read_flows(folder)
     problems += check_flows(flows)
@@ -65,7 +73,7 @@ def check_folder(
                     problems.append(
                         Problem(flow.file, node.id, f"media file for {lang} not found: {path}")
                     )
-    catalog = read_translations(locales, languages)
+    catalog = read_translations(locales, languages, texts)
     problems += check_translations(flows, catalog, languages, BUILT_IN)
     if not any(p.level == ERROR for p in problems):  # measured by running the flows
         problems += check_measures(_flowset(flows, catalog, frozenset()), languages)
@@ -80,10 +88,15 @@ def _flowset(flows: list[Flow], catalog: Catalog, rtl: frozenset[str]) -> FlowSe
 
 
 def load_flowset(
-    folder: Path, locales: Path, languages: list[str], rtl: frozenset[str]
+    folder: Path,
+    locales: Path,
+    languages: list[str],
+    rtl: frozenset[str],
+    texts: Mapping[str, str] | None = None,
 ) -> tuple[FlowSet, list[Problem]]:
-    """The flows ready to run, and the warnings; errors raise FlowError."""
-    flows, catalog, problems = check_folder(folder, locales, languages)
+    """The flows ready to run, and the warnings; errors raise FlowError. `texts`: the
+    published catalogs (.po texts by language), where they replace the files."""
+    flows, catalog, problems = check_folder(folder, locales, languages, texts)
     errors = [p for p in problems if p.level == ERROR]
     if errors:
         raise FlowError(errors)

@@ -32,6 +32,7 @@ class FlowLibrary:
         self._languages = languages
         self._rtl = rtl
         self._locales = locales
+        self.catalog_texts: dict[str, str] = {}  # published catalogs; else locales/'s files
         self.warnings: list[Problem] = []
         self.problems: list[Problem] = []  # errors of the last reload, which was refused
         # Reloads run in a worker thread (the heartbeat) or on the loop: one at a time.
@@ -62,11 +63,19 @@ class FlowLibrary:
             return self._reload()
 
     def _load(self) -> FlowSet:
-        flowset, warnings = load_flowset(self._folder, self._locales, self._languages(), self._rtl)
+        flowset, warnings = load_flowset(
+            self._folder, self._locales, self._languages(), self._rtl, self.catalog_texts
+        )
         self.warnings = warnings
         for warning in warnings:
             log.warning("%s", warning)
         return flowset
+
+    def use_catalogs(self, texts: dict[str, str]) -> list[Problem]:
+        """Serve the flows with these published catalogs' translations (by language)."""
+        with self._reloading:
+            self.catalog_texts = {**self.catalog_texts, **texts}
+            return self._reload()
 
     def reload(self) -> list[Problem]:
         """Load the flows again; on errors the last good version keeps serving."""

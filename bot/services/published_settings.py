@@ -77,7 +77,8 @@ class PublishedSettings:
                     self.applied = await self._publish(uow, edited, FILES, None)
                     return
         async with self._database.transaction() as uow:
-            if await uow.published.newest_id(KIND) == self.applied:
+            # Lower: this instance's own publish is not committed yet (nothing to take).
+            if await uow.published.newest_id(KIND) <= self.applied:
                 return
             newest = await uow.published.newest(KIND)
         if newest is not None:
@@ -85,8 +86,8 @@ class PublishedSettings:
 
     async def publish(self, uow: UnitOfWork, text: str, person_id: int, now: datetime) -> Published:
         """A coordinator's edit: published only when valid; this instance serves it at once.
-        (Should the caller's transaction not commit, the next `follow` finds the version
-        missing and serves the newest stored one again, within a second.)"""
+        (Should the caller's transaction not commit, the next version published anywhere
+        is taken as usual.)"""
         try:
             parse_settings(text, self._file.path)
         except SettingsFileError as error:

@@ -19,7 +19,7 @@ from storage import Database
 from storage.people import Profile
 from tests.console.conftest import VAULT, ConsoleBot
 
-SAMPLE = {"alias": "QQQQ", "number": "1", "id": "1"}
+SAMPLE = {"alias": "QQQQ", "number": "1", "id": "1", "code": "ar"}
 CSRF_FIELD = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
