@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import String, func, literal, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import ColumnElement, Select
 
 from storage.tables import CaseAccessRow, StaffAuditRow
 
@@ -94,17 +94,7 @@ def _case_rows(wanted: AuditFilter) -> Select[tuple[object, ...]]:
         ACCESS.alias.label("target"),
         literal("", String).label("detail"),
     )
-    if wanted.person is not None:
-        query = query.where(ACCESS.person_id == wanted.person)
-    if wanted.alias is not None:
-        query = query.where(func.upper(ACCESS.alias) == wanted.alias.upper())
-    if wanted.action is not None:
-        query = query.where(ACCESS.action == wanted.action)
-    if wanted.since is not None:
-        query = query.where(ACCESS.at >= wanted.since)
-    if wanted.until is not None:
-        query = query.where(ACCESS.at < wanted.until)
-    return query
+    return _filtered(query, wanted, ACCESS.person_id, ACCESS.alias, ACCESS.action, ACCESS.at)
 
 
 def _staff_rows(wanted: AuditFilter) -> Select[tuple[object, ...]]:
@@ -117,14 +107,26 @@ def _staff_rows(wanted: AuditFilter) -> Select[tuple[object, ...]]:
         STAFF.target,
         STAFF.detail,
     )
+    return _filtered(query, wanted, STAFF.person_id, STAFF.target, STAFF.action, STAFF.at)
+
+
+def _filtered(
+    query: Select[tuple[object, ...]],
+    wanted: AuditFilter,
+    person: ColumnElement[int],
+    target: ColumnElement[str],
+    action: ColumnElement[str],
+    at: ColumnElement[datetime],
+) -> Select[tuple[object, ...]]:
+    """The same filter on either half of the log, given its columns."""
     if wanted.person is not None:
-        query = query.where(STAFF.person_id == wanted.person)
+        query = query.where(person == wanted.person)
     if wanted.alias is not None:
-        query = query.where(func.upper(STAFF.target) == wanted.alias.upper())
+        query = query.where(func.upper(target) == wanted.alias.upper())
     if wanted.action is not None:
-        query = query.where(STAFF.action == wanted.action)
+        query = query.where(action == wanted.action)
     if wanted.since is not None:
-        query = query.where(STAFF.at >= wanted.since)
+        query = query.where(at >= wanted.since)
     if wanted.until is not None:
-        query = query.where(STAFF.at < wanted.until)
+        query = query.where(at < wanted.until)
     return query

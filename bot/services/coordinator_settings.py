@@ -317,14 +317,9 @@ class SettingsFile:
         self.problems = []
         return []
 
-    def reload_if_changed(self) -> list[str]:
-        """Called every second by the heartbeat, in a worker thread."""
-        with self._reloading:
-            return self._reload() if self._stat() != self._stamp else []
-
     def edited(self) -> str | None:
         """The file's new text when it was edited since last time and is valid (it is then
-        served); None otherwise. In a worker thread."""
+        served); None otherwise. Every second, in a worker thread (PublishedSettings)."""
         with self._reloading:
             if self._stat() == self._stamp:
                 return None

@@ -104,10 +104,10 @@ class PublishedCatalogs:
         """Seed an empty database from the files; else serve what is published, with the
         texts a new release brought added to it."""
         texts: dict[str, str] = {}
+        files = {code: self._file(code) for code in self._catalogs.codes}
         now = self._clock.now()
         async with self._database.transaction() as uow:
-            for code in self._catalogs.codes:
-                shipped = self._file(code)
+            for code, shipped in files.items():
                 newest = await uow.published.newest(KIND, code)
                 if newest is None:
                     await self._publish(uow, code, shipped, FILES, None, now)
@@ -119,7 +119,7 @@ class PublishedCatalogs:
                 texts[code] = merged or newest.content
             self.applied = await uow.published.newest_id(KIND)
         self._flows.catalog_texts = dict(texts)  # the database's, from now on
-        self._serve(texts, {code: text for code, text in texts.items() if text != self._file(code)})
+        self._serve(texts, {code: text for code, text in texts.items() if text != files[code]})
 
     async def follow(self) -> None:
         """Every second: publish an edited .po file; take versions published elsewhere."""
