@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -31,6 +32,9 @@ class Heartbeat:
         self._supervisor = supervisor
         self._drain: asyncio.Task[None] | None = None
         self._stopping = False
+        # The scheduled jobs under way (watch, node figures, daily): stop() waits for them,
+        # so none is cut off halfway through a transaction on a database being closed.
+        self._jobs: set[asyncio.Task[object]] = set()
 
     async def tick(self) -> None:
         """Start draining the due tasks, unless a drain is under way: then it just goes on.
@@ -48,15 +52,28 @@ class Heartbeat:
             await asyncio.shield(self._drain)
 
     async def stop(self) -> None:
-        """No new drain; one under way ends after its current batch. The counts go out."""
+        """No new drain or job; those under way end first. The counts go out."""
         self._stopping = True
         await self.drained()
+        for job in list(self._jobs):
+            await asyncio.shield(job)
         await self.count_nodes()
+
+    async def _job(self, run: Callable[[], Awaitable[None]]) -> None:
+        """A scheduled job, unless stopping; stop() waits for it."""
+        task = asyncio.current_task()
+        if self._stopping or task is None:
+            return
+        self._jobs.add(task)
+        try:
+            await run()
+        finally:
+            self._jobs.discard(task)
 
     async def watch(self) -> None:
         """The coordinator's files and published versions: an edit goes live without a
         restart, in every instance."""
-        await self._supervisor.guarded(WATCH_LOOP, self._reload_changed_files)
+        await self._job(lambda: self._supervisor.guarded(WATCH_LOOP, self._reload_changed_files))
 
     async def _run_due_tasks(self) -> None:
         # While tasks are due the next batch is claimed at once, not a tick later (each
@@ -81,7 +98,10 @@ class Heartbeat:
             await schedule_daily(uow, self._core.clock.now(), self._core.settings.timezone)
 
     async def _daily(self) -> None:
-        await self._supervisor.guarded(DAILY_LOOP, self.daily)
+        await self._job(lambda: self._supervisor.guarded(DAILY_LOOP, self.daily))
+
+    async def _count_nodes_job(self) -> None:
+        await self._job(self.count_nodes)
 
     def scheduler(self) -> AsyncIOScheduler:
         scheduler = AsyncIOScheduler(timezone=self._core.settings.timezone)
@@ -90,5 +110,5 @@ class Heartbeat:
         scheduler.add_job(self.watch, IntervalTrigger(seconds=1), id="watch", **common)
         scheduler.add_job(self._daily, CronTrigger(**DAILY_AT), id="daily", **common)
         every = IntervalTrigger(seconds=FLUSH_EVERY.total_seconds())
-        scheduler.add_job(self.count_nodes, every, id="node figures", **common)
+        scheduler.add_job(self._count_nodes_job, every, id="node figures", **common)
         return scheduler
