@@ -128,13 +128,27 @@ def flows_export(folder: str) -> int:
 
 
 def flows_reload() -> int:
-    """After editing flows: merge their texts into the catalogs, compile, check.
+    """After editing flow files: check them, then publish to the database every file whose
+    content is new, with its texts merged into the published catalogs (new ones
+    untranslated, edited ones fuzzy). Every running bot serves it within seconds; a set
+    with errors is not published and the last good version keeps serving."""
+    checked = flows_check(None)
+    if checked:
+        return checked
+    return asyncio.run(_publish_flow_files(load_settings()))
 
-    Running bots notice the changed files within a second; a version with errors is refused
-    and the last good one keeps serving."""
-    i18n_update()
-    compile_catalogs()
-    return flows_check(None)
+
+async def _publish_flow_files(settings: Settings) -> int:
+    core = await open_core(settings)  # its start publishes the files whose content is new
+    try:
+        published = core.published_flows.from_files
+    finally:
+        await core.close()
+    for name, version in sorted(published.items()):
+        print(f"published from files: {name} (version {version})")
+    if not published:
+        print("no flow file has changed since it was published: nothing to publish")
+    return 0
 
 
 def i18n_update() -> None:
@@ -361,7 +375,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     flows_check_parser = flows.add_parser("check", help="validate the flows (default FLOWS_DIR)")
     flows_check_parser.add_argument("folder", nargs="?", help="a folder of flow files")
-    flows.add_parser("reload", help="merge edited flow texts into the catalogs, compile, check")
+    flows.add_parser(
+        "reload", help="check the flow files and publish the changed ones to the database"
+    )
     flows.add_parser(
         "export", help="write the flows and their recorded voice prompts (.ogg) to a folder"
     ).add_argument("folder", help="the folder to write to (not FLOWS_DIR)")

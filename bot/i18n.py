@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -32,8 +33,8 @@ VP_KEYWORD = "vpgettext"  # Translator.vpgettext: its msgids get both contexts i
 
 def is_flow_text(context: str | None) -> bool:
     """A flow's text has the context "flow:node:part" (flows/extract.py); the gendered
-    contexts "vp:f" and "vp:m" are the code's own sentences."""
-    return bool(context) and ":" in (context or "") and context not in VP_CONTEXTS.values()
+    contexts "vp:f" and "vp:m" and the built-in steps' "step:NAME" are the code's own."""
+    return (context or "").count(":") == 2
 
 
 def N_(message: str) -> str:
@@ -317,17 +318,58 @@ def update_catalogs(
                 catalog = read_po(handle, locale=_locale(code))
             catalog.header_comment = f"# Tussen In bot — {code}\n# {REVIEW_MARK} no"
             catalog.fuzzy = False
-        catalog.update(template, update_header_comment=False)
-        if code == FLOW_SOURCE_LANGUAGE:
-            # The flows are written in Dutch: their Dutch "translation" is the text itself.
-            for message in catalog:
-                if message.id and is_flow_text(message.context):
-                    message.string, message.flags = message.id, set()
-        if code in PLURAL_FORMS:
-            # Babel offers no setter; its header writer reads these two attributes.
-            catalog._num_plurals, catalog._plural_expr = _plural(PLURAL_FORMS[code])  # type: ignore[assignment]
+        merge_template(catalog, template, code)
         with path.open("wb") as handle:
             write_po(handle, catalog, width=100, sort_output=True, include_previous=False)
+
+
+def merge_template(catalog: Catalog, template: Catalog, code: str) -> None:
+    """The template's texts into a language's catalog: a new text untranslated, an edited
+    one keeping its old translation marked fuzzy, a removed one obsolete."""
+    catalog.update(template, update_header_comment=False)
+    if code == FLOW_SOURCE_LANGUAGE:
+        # The flows are written in Dutch: their Dutch "translation" is the text itself.
+        for message in catalog:
+            if message.id and is_flow_text(message.context):
+                message.string, message.flags = message.id, set()
+    if code in PLURAL_FORMS:
+        # Babel offers no setter; its header writer reads these two attributes.
+        catalog._num_plurals, catalog._plural_expr = _plural(PLURAL_FORMS[code])  # type: ignore[assignment]
+
+
+def with_flow_texts(published: str, texts: list[tuple[str, str]], code: str) -> str:
+    """A published catalog (.po text) after the flows changed, as `flows reload` merges
+    the files: the code's texts from the shipped template, the flows' from `texts`
+    ((context, source) of every flow text now)."""
+    with TEMPLATE.open("rb") as handle:
+        template = read_po(handle)
+    for message in list(template):
+        if message.id and is_flow_text(message.context):
+            template.delete(message.id, context=message.context)
+    for context, source in texts:
+        flow, node = context.split(":")[:2]  # the comment flows/extract.py gives it
+        template.add(source, context=context, auto_comments=[f"flow {flow}, node {node}"])
+    catalog = read_po(io.BytesIO(published.encode("utf-8")), locale=_locale(code))
+    for key, message in list(catalog.obsolete.items()):
+        # A text that comes back (a flow rolled back) gets its translation back as it was.
+        wanted = template.get(message.id, context=message.context) is not None
+        if wanted and catalog.get(message.id, context=message.context) is None:
+            catalog[message.id] = message
+            del catalog.obsolete[key]
+    translated = [
+        Message(m.id, m.string, context=m.context, auto_comments=m.auto_comments)
+        for m in catalog
+        if m.id and is_flow_text(m.context) and m.string and not m.fuzzy
+    ]
+    merge_template(catalog, template, code)
+    for message in translated:
+        # An edited text's translation stays in the catalog as obsolete (Babel drops what
+        # it carried over as a fuzzy guess), so a rollback finds it again.
+        if catalog.get(message.id, context=message.context) is None:
+            catalog.obsolete.setdefault((str(message.id), str(message.context)), message)
+    out = io.BytesIO()
+    write_po(out, catalog, width=100, sort_output=True, include_previous=False)
+    return out.getvalue().decode("utf-8")
 
 
 def _locale(code: str) -> str | None:

@@ -24,6 +24,7 @@ from bot.services.leaving import Leaving
 from bot.services.maintenance import register_maintenance
 from bot.services.privacy import AnotherSecretKey, IdentityVault, claim_database
 from bot.services.published_catalogs import PublishedCatalogs
+from bot.services.published_flows import PublishedFlows
 from bot.services.published_settings import PublishedSettings
 from bot.services.reception import Reception
 from bot.services.scheduling import TaskRegistry
@@ -72,6 +73,7 @@ class Core:
     console: ConsoleAccess
     published_settings: PublishedSettings
     published_catalogs: PublishedCatalogs
+    published_flows: PublishedFlows
 
     async def close(self) -> None:
         await self.database.dispose()
@@ -164,9 +166,11 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
         coordinator, database, clock or SystemClock(), settings.timezone
     )
     published_catalogs = PublishedCatalogs(catalogs, library, database, clock or SystemClock())
+    published_flows = PublishedFlows(library, published_catalogs, database, clock or SystemClock())
     try:
         await published_settings.start()
         await published_catalogs.start()
+        await published_flows.start()
     except DatabaseUnavailable as error:
         await database.dispose()
         raise StartupError(f"{error}: check DATABASE_URL and that the server runs.") from None
@@ -195,4 +199,5 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
         console=console,
         published_settings=published_settings,
         published_catalogs=published_catalogs,
+        published_flows=published_flows,
     )

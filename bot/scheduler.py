@@ -86,7 +86,7 @@ class Heartbeat:
         # The settings: an edited file is published; a version published anywhere is taken.
         await self._core.published_settings.follow()
         await self._core.published_catalogs.follow()
-        await asyncio.to_thread(self._core.flows.reload_if_changed)
+        await self._core.published_flows.follow()
 
     async def count_nodes(self) -> None:
         """The drop-off counts gathered in memory go to the database (also when stopping)."""

@@ -156,15 +156,19 @@ def _node_lines(root: yaml.Node | None) -> dict[str, int]:
     return {}
 
 
-def read_flow_file(path: Path) -> tuple[Flow | None, list[Problem]]:
-    """One flow file; too large a file is refused before a byte of it is read."""
+def read_source(path: Path) -> tuple[str | None, list[Problem]]:
+    """A flow file's text; too large a file is refused before a byte of it is read."""
     try:
-        text = read_bounded(path)
+        return read_bounded(path), []
     except Refused as refusal:
         return None, [Problem(path.name, None, f"refused: {refusal}")]
     except OSError as error:
         return None, [Problem(path.name, None, f"could not be read ({error.strerror})")]
-    return parse_flow(text, path.name)
+
+
+def read_flow_file(path: Path) -> tuple[Flow | None, list[Problem]]:
+    text, problems = read_source(path)
+    return (None, problems) if text is None else parse_flow(text, path.name)
 
 
 def parse_flow(text: str, file: str) -> tuple[Flow | None, list[Problem]]:
@@ -179,7 +183,8 @@ def parse_flow(text: str, file: str) -> tuple[Flow | None, list[Problem]]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        return None, [Problem(file, None, f"this is not valid YAML{where}")]
+        line = mark.line + 1 if mark else None
+        return None, [Problem(file, None, f"this is not valid YAML{where}", line=line)]
     finally:
         loader.dispose()
     return flow_from_data(data, file, _node_lines(root))

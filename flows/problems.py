@@ -24,6 +24,7 @@ class Problem:
     node: str | None
     message: str
     level: str = ERROR
+    line: int | None = None  # where in the file, when known (a node's first line, a YAML error)
 
     def __post_init__(self) -> None:
         rest = MAX_PROBLEM_BYTES - _FILE_BYTES - _NODE_BYTES - 30  # level and punctuation

@@ -1,5 +1,5 @@
-"""Published versions of what coordinators change at run time (the settings; later flows
-and catalogs): the newest of a kind and name is live, the rest is history."""
+"""Published versions of what coordinators change at run time (the settings, the catalogs
+and the flows): the newest of a kind and name is live, the rest is history."""
 
 from __future__ import annotations
 
@@ -87,6 +87,30 @@ class PublishedVersions:
             )
         ).scalar_one_or_none()
         return _version(row) if row is not None else None
+
+    async def newest_of_each(self, kind: str) -> dict[str, Version]:
+        """The newest version of every name of `kind` (the flows: one per file)."""
+        newest = (
+            select(func.max(PUBLISHED.id)).where(PUBLISHED.kind == kind).group_by(PUBLISHED.name)
+        )
+        rows = await self._session.execute(
+            select(PublishedRow).where(PUBLISHED.id.in_(newest.scalar_subquery()))
+        )
+        return {row.name: _version(row) for row in rows.scalars()}
+
+    async def was_published(self, kind: str, name: str, content_hash: str) -> bool:
+        """Whether this content was ever published under this name (a file that holds an
+        older version is not new)."""
+        found = await self._session.execute(
+            select(PUBLISHED.id)
+            .where(
+                PUBLISHED.kind == kind,
+                PUBLISHED.name == name,
+                PUBLISHED.content_hash == content_hash,
+            )
+            .limit(1)
+        )
+        return found.first() is not None
 
     async def history(self, kind: str, name: str = "", limit: int = 50) -> list[Version]:
         rows = await self._session.execute(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
@@ -33,63 +32,72 @@ class FlowLibrary:
         self._rtl = rtl
         self._locales = locales
         self.catalog_texts: dict[str, str] = {}  # published catalogs; else locales/'s files
+        self.flow_texts: dict[str, str] | None = None  # published flows; else the folder's
         self.warnings: list[Problem] = []
         self.problems: list[Problem] = []  # errors of the last reload, which was refused
         # Reloads run in a worker thread (the heartbeat) or on the loop: one at a time.
         self._reloading = threading.Lock()
-        self._stamp = self._files_stamp()
         self.current = self._load()  # a broken flow at start stops the bot (FlowError)
         self._versions = {self.current.version: self.current}
 
-    def _files_stamp(self) -> tuple[tuple[str, int, int], ...]:
-        """Which flow files and catalogs there are, when they changed and how large they are:
-        from stat alone, so a huge file is never read to notice it."""
-        files = [*self._folder.glob("*.yaml"), *self._locales.glob("*/LC_MESSAGES/*.po")]
-        stamp = []
-        for path in files:
-            with contextlib.suppress(OSError):  # removed since the glob: the next tick sees it
-                info = path.stat()
-                stamp.append((str(path), info.st_mtime_ns, info.st_size))
-        return tuple(sorted(stamp))
-
-    def reload_if_changed(self) -> list[Problem]:
-        """Called every second by the heartbeat, in a worker thread: an edit goes live
-        without a restart, and parsing never blocks the event loop."""
-        with self._reloading:
-            stamp = self._files_stamp()
-            if stamp == self._stamp:
-                return []
-            self._stamp = stamp
-            return self._reload()
+    @property
+    def folder(self) -> Path:
+        return self._folder
 
     def _load(self) -> FlowSet:
-        flowset, warnings = load_flowset(
-            self._folder, self._locales, self._languages(), self._rtl, self.catalog_texts
-        )
+        flowset, warnings = self.draft(self.flow_texts, self.catalog_texts)
         self.warnings = warnings
         for warning in warnings:
             log.warning("%s", warning)
         return flowset
 
-    def use_catalogs(self, texts: dict[str, str]) -> list[Problem]:
-        """Serve the flows with these published catalogs' translations (by language)."""
+    def draft(
+        self, flows: dict[str, str] | None, catalogs: dict[str, str] | None = None
+    ) -> tuple[FlowSet, list[Problem]]:
+        """These flows (YAML by file name; None: the folder's files) with these catalogs
+        (.po by language; None: those served), checked and ready to run, and the warnings;
+        errors raise FlowError. Nothing is served: a console draft is tried this way."""
+        texts = self.catalog_texts if catalogs is None else catalogs
+        return load_flowset(self._folder, self._locales, self._languages(), self._rtl, texts, flows)
+
+    def use(
+        self, flows: dict[str, str] | None = None, catalogs: dict[str, str] | None = None
+    ) -> list[Problem]:
+        """Serve these published flows (YAML by file name) and catalogs (.po by language)
+        in place of what is served; either may be left as it is."""
         with self._reloading:
-            self.catalog_texts = {**self.catalog_texts, **texts}
-            return self._reload()
+            new_flows = self.flow_texts if flows is None else dict(flows)
+            new_catalogs = {**self.catalog_texts, **(catalogs or {})}
+            if new_flows == self.flow_texts and new_catalogs == self.catalog_texts:
+                return []  # what is served already
+            return self._reload(new_flows, new_catalogs)
+
+    def adopt(
+        self, flows: dict[str, str] | None = None, catalogs: dict[str, str] | None = None
+    ) -> None:
+        """The files' flows or catalogs, as just read: what was loaded from them at start,
+        now known by their texts (so serving the same texts reloads nothing)."""
+        with self._reloading:
+            if self.flow_texts is None and flows is not None:
+                self.flow_texts = dict(flows)
+            self.catalog_texts = {**self.catalog_texts, **(catalogs or {})}
 
     def reload(self) -> list[Problem]:
         """Load the flows again; on errors the last good version keeps serving."""
         with self._reloading:
-            return self._reload()
+            return self._reload(self.flow_texts, self.catalog_texts)
 
-    def _reload(self) -> list[Problem]:
+    def _reload(self, flows: dict[str, str] | None, catalogs: dict[str, str]) -> list[Problem]:
         try:
-            flowset = self._load()
+            flowset, warnings = self.draft(flows, catalogs)
         except FlowError as error:
             # The error's text is a summary under 1 kB: no file is ever echoed into the log.
             log.error("flows not reloaded, the last good version keeps serving: %s", error)
             self.problems = error.problems
             return error.problems
+        self.flow_texts, self.catalog_texts, self.warnings = flows, catalogs, warnings
+        for warning in warnings:
+            log.warning("%s", warning)
         # Readers on the loop see the old set or the new one, each whole: one assignment each.
         self._versions[flowset.version] = flowset
         self.current = flowset

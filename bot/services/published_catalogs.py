@@ -21,7 +21,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LOCALES_DIR, Catalogs, _locale
+from bot.i18n import DOMAIN, LOCALES_DIR, Catalogs, _locale, is_flow_text
 from bot.services.clock import Clock
 from bot.services.flow_library import FlowLibrary
 from storage import Database, UnitOfWork
@@ -39,10 +39,17 @@ def content_hash(text: str) -> str:
 
 def with_new_texts(published: str, shipped: str, code: str) -> str | None:
     """The published catalog with the entries it lacks taken from the shipped one (a new
-    release's texts); None when it lacks none."""
+    release's texts); None when it lacks none. A flow text whose context is there already
+    (a text published since) is not one it lacks."""
     ours = read_po(io.BytesIO(published.encode("utf-8")), locale=_locale(code))
     theirs = read_po(io.BytesIO(shipped.encode("utf-8")), locale=_locale(code))
-    missing = [m for m in theirs if m.id and ours.get(m.id, context=m.context) is None]
+    # A flow text is looked up by its context: one the console edited is not added back.
+    flow_texts = {m.context for m in ours if m.id and is_flow_text(m.context)}
+    missing = [
+        m
+        for m in theirs
+        if m.id and ours.get(m.id, context=m.context) is None and m.context not in flow_texts
+    ]
     if not missing:
         return None
     for message in missing:
@@ -118,8 +125,10 @@ class PublishedCatalogs:
                     await self._publish(uow, code, merged, FILES, None, now)
                 texts[code] = merged or newest.content
             self.applied = await uow.published.newest_id(KIND)
-        self._flows.catalog_texts = dict(texts)  # the database's, from now on
-        self._serve(texts, {code: text for code, text in texts.items() if text != files[code]})
+        changed = {code: text for code, text in texts.items() if text != files[code]}
+        # The database's, from now on: the same as the files, or loaded anew.
+        self._flows.adopt(catalogs={c: t for c, t in texts.items() if c not in changed})
+        self._serve(texts, changed)
 
     async def follow(self) -> None:
         """Every second: publish an edited .po file; take versions published elsewhere."""
@@ -189,7 +198,24 @@ class PublishedCatalogs:
         log.log(level, "catalog %s published as version %s (from %s)", code, version, source)
         return version
 
-    def _serve(self, texts: dict[str, str], changed: dict[str, str]) -> None:
+    async def publish_merged(
+        self,
+        uow: UnitOfWork,
+        texts: dict[str, str],
+        person_id: int | None,
+        now: datetime,
+        source: str,
+    ) -> None:
+        """Catalogs the flows' new texts were merged into (PublishedFlows): published and
+        served for the bot's words; the flows take them with their own new version."""
+        for code, text in texts.items():
+            version = await self._publish(uow, code, text, source, person_id, now)
+            self.applied = max(self.applied, version)
+        self._serve(texts, texts, reload_flows=False)
+
+    def _serve(
+        self, texts: dict[str, str], changed: dict[str, str], reload_flows: bool = True
+    ) -> None:
         """`texts`: what is now served per language; `changed`: what differs from what the
         loaded catalogs and flows hold (only that is compiled and reloaded)."""
         for code, text in texts.items():
@@ -197,6 +223,6 @@ class PublishedCatalogs:
         if not changed:
             return
         self._catalogs.replace(changed)
-        problems = self._flows.use_catalogs(changed)
+        problems = self._flows.use(catalogs=changed) if reload_flows else []
         if problems:
             log.error("the flows did not take the new catalogs: %s", problems[0])
