@@ -26,6 +26,7 @@ from bot.i18n import with_flow_texts
 from bot.services.clock import Clock
 from bot.services.flow_library import FlowLibrary
 from bot.services.published_catalogs import PublishedCatalogs
+from flows.flowset import FlowSet
 from flows.library import flow_paths, flow_sources, parse_flows
 from flows.problems import ERROR, FlowError, Problem
 from storage import Database, UnitOfWork
@@ -53,6 +54,16 @@ class Published:
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.level == ERROR]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Flows checked but not published: ready to run when there are no errors (`flows`),
+    the catalogs publishing them would change, and every problem."""
+
+    flows: FlowSet | None
+    catalogs: dict[str, str]
+    problems: list[Problem]
 
 
 class PublishedFlows:
@@ -131,9 +142,10 @@ class PublishedFlows:
         self.applied = newest_id
         await asyncio.to_thread(self._take, newest)
 
-    def check(self, changed: dict[str, str]) -> tuple[dict[str, str], list[Problem]]:
-        """A draft: the flows served with `changed` (YAML by file name) in place, the
-        catalogs they would publish, and every problem (nothing is served or stored)."""
+    def check(self, changed: dict[str, str]) -> Draft:
+        """A draft: the flows served with `changed` (YAML by file name) in place, ready to
+        run (the console's "try"), the catalogs they would publish, and every problem.
+        Nothing is served or stored."""
         problems = [
             Problem(name, None, f"a flow's file name has at most {MAX_NAME} characters")
             for name in changed
@@ -142,21 +154,22 @@ class PublishedFlows:
         flows = {**self.served, **changed}
         parsed, found = parse_flows(flows)
         if found or problems:
-            return {}, problems + found
+            return Draft(None, {}, problems + found)
         texts = [text for flow in parsed for text in flow.texts()]
         served = [text for flow in self._library.current.flows.values() for text in flow.texts()]
         catalogs = dict(self._library.catalog_texts)
         if sorted(texts) != sorted(served):  # merging nine catalogs takes a third of a second
             catalogs = {code: with_flow_texts(text, texts, code) for code, text in catalogs.items()}
         try:
-            _, warnings = self._library.draft(flows, catalogs)
+            flowset, warnings = self._library.draft(flows, catalogs)
         except FlowError as error:
-            return {}, error.problems
-        return {
+            return Draft(None, {}, error.problems)
+        changed_catalogs = {
             code: text
             for code, text in catalogs.items()
             if text != self._library.catalog_texts.get(code)
-        }, warnings
+        }
+        return Draft(flowset, changed_catalogs, warnings)
 
     async def publish(
         self,
@@ -171,8 +184,9 @@ class PublishedFlows:
         changed = {name: text for name, text in changed.items() if self.served.get(name) != text}
         if not changed:
             return Published({}, [])
-        catalogs, problems = await asyncio.to_thread(self.check, changed)
-        if any(p.level == ERROR for p in problems):
+        draft = await asyncio.to_thread(self.check, changed)
+        catalogs, problems = draft.catalogs, draft.problems
+        if draft.flows is None:
             return Published({}, problems)
         versions = {}
         level = logging.INFO if source == CONSOLE else logging.DEBUG
