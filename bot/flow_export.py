@@ -1,5 +1,5 @@
-"""`python -m bot flows export DIR`: the current flows as YAML, one file per flow, with the
-voice prompts coordinators recorded with /record downloaded beside them (getFile) as
+"""`python -m bot flows export DIR`: the current flows (as published in the database, byte
+for byte; else the files) as YAML, one file per flow, with the settings, and the voice prompts coordinators recorded with /record downloaded beside them (getFile) as
 <flow>-<node>-<language>.ogg and named in each node's `media: {voice: {...}}`.
 
 The folder loads again as it is (`python -m bot flows check DIR`): the media files the flows
@@ -27,6 +27,7 @@ from bot.i18n import LOCALES_DIR
 from bot.services.coordinator_settings import SETTINGS_FILE
 from bot.services.languages import LANGUAGES
 from bot.services.published_catalogs import KIND as CATALOG_KIND
+from bot.services.published_flows import KIND as FLOW_KIND
 from bot.services.published_settings import KIND as SETTINGS_KIND
 from bot.settings import Settings, sqlite_path
 from flows.flowset import FlowSet
@@ -80,17 +81,24 @@ def media_files(data: dict[str, Any]) -> set[str]:
 
 def export_flows(settings: Settings, folder: Path, languages: list[str]) -> int:
     """Write the export; 1 when a recorded prompt could not be downloaded."""
+    if folder.resolve() == settings.flows_dir.resolve():
+        raise StartupError("Export to another folder than FLOWS_DIR: its files stay as they are.")
+    stored = asyncio.run(read_database(settings))
     rtl = frozenset(code for code, language in LANGUAGES.items() if language.rtl)
     try:
-        flows, _ = load_flowset(settings.flows_dir, LOCALES_DIR, languages, rtl)
+        flows, _ = load_flowset(
+            settings.flows_dir,
+            LOCALES_DIR,
+            languages,
+            rtl,
+            stored.catalogs or None,
+            stored.flows or None,
+        )
     except FlowError as error:
         raise StartupError(
             f"The flows are invalid: {error.problems[0]} (see `python -m bot flows check`)"
         ) from None
-    if folder.resolve() == settings.flows_dir.resolve():
-        raise StartupError("Export to another folder than FLOWS_DIR: its files stay as they are.")
     folder.mkdir(parents=True, exist_ok=True)
-    stored = asyncio.run(read_database(settings))
     published = stored.settings
     voices, notes, failed = asyncio.run(download(settings, flows, stored.prompts, folder))
     # The settings as published (what every instance serves), byte for byte: the folder
@@ -103,9 +111,12 @@ def export_flows(settings: Settings, folder: Path, languages: list[str]) -> int:
         notes += flow_notes
         downloaded = {name for files in recorded.values() for name in files.values()}
         notes += copy_media(settings.flows_dir, folder, media_files(data) - downloaded)
-        head = f"# Exported by `python -m bot flows export` from version {flows.version}.\n"
-        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-        (folder / Path(flow.file).name).write_text(head + text, encoding="utf-8")
+        text = stored.flows.get(flow.file)
+        if text is None or recorded:  # written anew, with the recorded prompts named
+            head = f"# Exported by `python -m bot flows export` from version {flows.version}.\n"
+            text = head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+        # As published, byte for byte: the folder seeds a fresh database to the same hashes.
+        (folder / Path(flow.file).name).write_text(text, encoding="utf-8")
     for note in notes:
         print(note)
     saved = sum(len(files) for node in voices.values() for files in node.values())
@@ -117,11 +128,12 @@ def export_flows(settings: Settings, folder: Path, languages: list[str]) -> int:
 @dataclass(frozen=True)
 class Stored:
     """What the database holds of what a coordinator changes: recorded prompts, and the
-    newest published settings and catalogs (by language)."""
+    newest published settings, catalogs (by language) and flows (by file)."""
 
     prompts: list[VoicePrompt]
     settings: str | None
     catalogs: dict[str, str]
+    flows: dict[str, str]  # by file name
 
 
 async def read_database(settings: Settings) -> Stored:
@@ -129,7 +141,7 @@ async def read_database(settings: Settings) -> Stored:
     path = sqlite_path(settings.database_url)
     if path is not None and not path.is_file():
         print(f"no database at {path}: nothing published or recorded to export")
-        return Stored([], None, {})
+        return Stored([], None, {}, {})
     database = Database(settings.database_url)
     try:
         await database.ping()
@@ -145,8 +157,12 @@ async def read_database(settings: Settings) -> Stored:
                 catalog = await uow.published.newest(CATALOG_KIND, code)
                 if catalog is not None:
                     catalogs[code] = catalog.content
+            flows = await uow.published.newest_of_each(FLOW_KIND)
             return Stored(
-                await uow.voice_prompts.all(), newest.content if newest else None, catalogs
+                await uow.voice_prompts.all(),
+                newest.content if newest else None,
+                catalogs,
+                {name: version.content for name, version in flows.items()},
             )
     except DatabaseUnavailable as error:
         raise StartupError(f"{error}: check DATABASE_URL and that the server runs.") from None
