@@ -1,6 +1,8 @@
 """`python -m bot flows export DIR`: the current flows (as published in the database, byte
-for byte; else the files) as YAML, one file per flow, with the settings, and the voice prompts coordinators recorded with /record downloaded beside them (getFile) as
-<flow>-<node>-<language>.ogg and named in each node's `media: {voice: {...}}`.
+for byte; else the files) as YAML, one file per flow, with the settings, and the voice
+prompts coordinators recorded with /record downloaded beside them (getFile) as
+<flow>-<node>-<language>.ogg and named in each node's `media: {voice: {...}}` (such a flow
+is written anew).
 
 The folder loads again as it is (`python -m bot flows check DIR`): the media files the flows
 name are copied along. It is how the organisation keeps its prompts outside Telegram, and how

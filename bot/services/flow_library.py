@@ -95,6 +95,27 @@ class FlowLibrary:
             log.error("flows not reloaded, the last good version keeps serving: %s", error)
             self.problems = error.problems
             return error.problems
+        self._take(flowset, warnings, flows, catalogs)
+        return []
+
+    def take(
+        self,
+        flowset: FlowSet,
+        warnings: list[Problem],
+        flows: dict[str, str],
+        catalogs: dict[str, str],
+    ) -> None:
+        """Serve a set drafted (and checked) from these flows and catalogs."""
+        with self._reloading:
+            self._take(flowset, warnings, flows, {**self.catalog_texts, **catalogs})
+
+    def _take(
+        self,
+        flowset: FlowSet,
+        warnings: list[Problem],
+        flows: dict[str, str] | None,
+        catalogs: dict[str, str],
+    ) -> None:
         self.flow_texts, self.catalog_texts, self.warnings = flows, catalogs, warnings
         for warning in warnings:
             log.warning("%s", warning)
@@ -103,7 +124,6 @@ class FlowLibrary:
         self.current = flowset
         self.problems = []
         log.info("flows reloaded: version %s", flowset.version)
-        return []
 
     async def remember_current(self, uow: UnitOfWork, now: datetime) -> None:
         """Store the version conversations start on; the snapshot is built only once."""

@@ -62,6 +62,8 @@ class Draft:
     the catalogs publishing them would change, and every problem."""
 
     flows: FlowSet | None
+    changed: dict[str, str]  # the flow files that differ from what was served (by name)
+    base: dict[str, str]  # what was served when it was drafted
     catalogs: dict[str, str]
     problems: list[Problem]
 
@@ -81,6 +83,7 @@ class PublishedFlows:
         self.served: dict[str, str] = {}  # file → the YAML served
         self.applied = 0  # the newest flow version id this instance has seen
         self.from_files: dict[str, int] = {}  # the versions this instance published from files
+        self.problems: list[Problem] = []  # why the folder's newest files were not published
         self._stamp = self._stat()
 
     def _stat(self) -> Stamp:
@@ -97,30 +100,34 @@ class PublishedFlows:
         """Seed an empty database from the files; else serve what is published, with the
         files whose content is new published first (a redeploy that changed a flow)."""
         files, problems = await asyncio.to_thread(flow_sources, self._library.folder)
-        for problem in problems:
-            log.error("%s", problem)
         if not problems:
             self._library.adopt(flows=files)  # loaded from these files a moment ago
         async with self._database.transaction() as uow:
-            newest = await uow.published.newest_of_each(KIND)
-            self.served = {name: version.content for name, version in newest.items()}
-            await self._publish_files(uow, files)
             self.applied = await uow.published.newest_id(KIND)
             newest = await uow.published.newest_of_each(KIND)
-        await asyncio.to_thread(self._take, newest)
+        self.served = {name: version.content for name, version in newest.items()}
+        await asyncio.to_thread(self._take, newest)  # drafts are checked against what serves
+        await self._publish_files(files, problems)
 
-    async def _publish_files(self, uow: UnitOfWork, files: dict[str, str]) -> None:
-        """The files whose content was never published under their name, "from files"."""
-        new = {
-            name: text
-            for name, text in files.items()
-            if not await uow.published.was_published(KIND, name, content_hash(text))
-        }
+    async def _publish_files(self, files: dict[str, str], unread: list[Problem]) -> None:
+        """The files whose content was never published under their name, "from files";
+        `unread`: the files that could not be read (refused unread, or gone)."""
+        async with self._database.transaction() as uow:
+            new = {
+                name: text
+                for name, text in files.items()
+                if not await uow.published.was_published(KIND, name, content_hash(text))
+            }
+        self.problems = list(unread)
         if new:
-            published = await self.publish(uow, new, None, self._clock.now(), FILES)
-            for problem in published.errors:
-                log.error("flow file not published: %s", problem)
+            draft = await self.prepare(new)
+            async with self._database.transaction() as uow:
+                published = await self.publish(uow, draft, None, self._clock.now(), FILES)
             self.from_files.update(published.versions)
+            self.problems += published.errors
+        for problem in self.problems:
+            # The problem's text is under 1 kB: no file is ever echoed into the log.
+            log.error("flows not reloaded, the last good version keeps serving: %s", problem)
 
     async def follow(self) -> None:
         """Every second: publish a flow file whose content is new; take versions published
@@ -129,10 +136,7 @@ class PublishedFlows:
         if stamp != self._stamp:
             self._stamp = stamp
             files, problems = await asyncio.to_thread(flow_sources, self._library.folder)
-            for problem in problems:
-                log.error("%s", problem)
-            async with self._database.transaction() as uow:
-                await self._publish_files(uow, files)
+            await self._publish_files(files, problems)
         async with self._database.transaction() as uow:
             newest_id = await uow.published.newest_id(KIND)
             # Lower: this instance's own publish is not committed yet (nothing to take).
@@ -145,16 +149,19 @@ class PublishedFlows:
     def check(self, changed: dict[str, str]) -> Draft:
         """A draft: the flows served with `changed` (YAML by file name) in place, ready to
         run (the console's "try"), the catalogs they would publish, and every problem.
-        Nothing is served or stored."""
+        Nothing is served or stored. CPU-bound (a third of a second when the texts changed):
+        run it in a thread (`prepare`), never inside a transaction."""
+        base = dict(self.served)
+        changed = {name: text for name, text in changed.items() if base.get(name) != text}
         problems = [
             Problem(name, None, f"a flow's file name has at most {MAX_NAME} characters")
             for name in changed
             if len(name) > MAX_NAME
         ]
-        flows = {**self.served, **changed}
+        flows = {**base, **changed}
         parsed, found = parse_flows(flows)
         if found or problems:
-            return Draft(None, {}, problems + found)
+            return Draft(None, changed, base, {}, problems + found)
         texts = [text for flow in parsed for text in flow.texts()]
         served = [text for flow in self._library.current.flows.values() for text in flow.texts()]
         catalogs = dict(self._library.catalog_texts)
@@ -163,61 +170,56 @@ class PublishedFlows:
         try:
             flowset, warnings = self._library.draft(flows, catalogs)
         except FlowError as error:
-            return Draft(None, {}, error.problems)
+            return Draft(None, changed, base, {}, error.problems)
         changed_catalogs = {
             code: text
             for code, text in catalogs.items()
             if text != self._library.catalog_texts.get(code)
         }
-        return Draft(flowset, changed_catalogs, warnings)
+        return Draft(flowset, changed, base, changed_catalogs, warnings)
+
+    async def prepare(self, changed: dict[str, str]) -> Draft:
+        """`check` in a worker thread: the event loop goes on answering parents."""
+        return await asyncio.to_thread(self.check, changed)
 
     async def publish(
         self,
         uow: UnitOfWork,
-        changed: dict[str, str],
+        draft: Draft,
         person_id: int | None,
         now: datetime,
         source: str = CONSOLE,
     ) -> Published:
-        """New versions of these flow files (YAML by file name), checked with all the other
-        flows; their texts merged into the published catalogs; served here at once."""
-        changed = {name: text for name, text in changed.items() if self.served.get(name) != text}
-        if not changed:
-            return Published({}, [])
-        draft = await asyncio.to_thread(self.check, changed)
-        catalogs, problems = draft.catalogs, draft.problems
+        """A prepared draft's flow files as new versions, their texts merged into the
+        published catalogs; served here at once. Refused when it has errors, or when other
+        flows were published since it was prepared (prepare it again)."""
         if draft.flows is None:
-            return Published({}, problems)
+            return Published({}, draft.problems)
+        if draft.base != self.served:
+            meanwhile = "other flows were published meanwhile: check the draft again"
+            return Published({}, [Problem("flows", None, meanwhile)])
+        if not draft.changed:
+            return Published({}, draft.problems)
         versions = {}
         level = logging.INFO if source == CONSOLE else logging.DEBUG
-        for name, text in sorted(changed.items()):
+        for name, text in sorted(draft.changed.items()):
             version = await uow.published.publish(
                 KIND, name, text, content_hash(text), source, person_id, now
             )
             log.log(level, "flow %s published as version %s (from %s)", name, version, source)
             versions[name] = version
-        await self._catalogs.publish_merged(uow, catalogs, person_id, now, source)
+        await self._catalogs.publish_merged(uow, draft.catalogs, person_id, now, source)
         self.applied = max(self.applied, *versions.values())
-        await asyncio.to_thread(self._serve, {**self.served, **changed}, catalogs)
-        return Published(versions, problems)
-
-    async def roll_back(
-        self, uow: UnitOfWork, version_id: int, person_id: int, now: datetime
-    ) -> Published:
-        """An earlier version of a flow published again, as a new version (so the history
-        keeps what was undone)."""
-        version = await uow.published.get(version_id)
-        if version is None or version.kind != KIND:
-            return Published({}, [Problem("flows", None, "there is no such version")])
-        return await self.publish(uow, {version.name: version.content}, person_id, now)
+        self.served = {**draft.base, **draft.changed}
+        self._library.take(draft.flows, draft.problems, self.served, draft.catalogs)
+        return Published(versions, draft.problems)
 
     def _take(self, newest: dict[str, Version]) -> None:
+        """Versions published elsewhere (or before this start), served here."""
         texts = {name: version.content for name, version in newest.items()}
-        if texts and texts != self._library.flow_texts:
-            self._serve(texts)
-
-    def _serve(self, texts: dict[str, str], catalogs: dict[str, str] | None = None) -> None:
-        self.served = dict(texts)
-        problems = self._library.use(texts, catalogs)
+        if not texts or texts == self._library.flow_texts:
+            return
+        self.served = texts
+        problems = self._library.use(texts)
         if problems:  # valid when published: a newer bot may check more
             log.error("the published flows cannot be served: %s", problems[0])

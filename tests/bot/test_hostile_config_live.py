@@ -13,11 +13,13 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.settings import DEFAULT_FLOWS_DIR
 from flows.flowset import FlowSet
+from flows.problems import Problem
 from tests.botapi import FakeBotApi, FakeUser
 from tests.flows.hostile import billion_laughs, huge, many_nodes
 from tests.live import bot_env, cli_settings, eventually, live_bot, migrated, settings_for
@@ -149,16 +151,17 @@ async def test_a_slow_reload_runs_off_the_event_loop(
     loaded: list[float] = []
     async with live_bot(settings_for(api, url, flows_dir=flows)) as telegram:
         library = telegram.core.flows
-        load = library._load
+        draft = library.draft
 
-        def slow_load() -> FlowSet:
+        def slow_draft(*args: Any) -> tuple[FlowSet, list[Problem]]:
             loading.set()
             time.sleep(SLOW_RELOAD)  # holds its thread, as parsing a large file would
             loaded.append(time.monotonic())
-            return load()
+            return draft(*args)
 
-        monkeypatch.setattr(library, "_load", slow_load)
-        (flows / "welcome.yaml").touch()
+        monkeypatch.setattr(library, "draft", slow_draft)
+        welcome = flows / "welcome.yaml"
+        welcome.write_text(welcome.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
         await eventually(loading.is_set, WAIT)
         await answered(parent)
         answered_at = time.monotonic()

@@ -134,8 +134,9 @@ async def test_a_flow_and_a_translation_follow_and_a_changed_file_wins_then_expo
         ):
             core = first.core
             flow = core.published_flows.served[ASK].replace(OLD, NEW)
+            draft = await core.published_flows.prepare({ASK: flow})
             async with core.database.transaction() as uow:
-                flowed = await core.published_flows.publish(uow, {ASK: flow}, 1, core.clock.now())
+                flowed = await core.published_flows.publish(uow, draft, 1, core.clock.now())
                 catalog = await core.published_catalogs.newest_text(uow, "ar")
                 worded = await core.published_catalogs.publish(
                     uow, "ar", _edited_catalog(catalog, WORD, ARABIC_WORD), 1, core.clock.now()

@@ -126,9 +126,9 @@ async def test_an_edited_flow_goes_live_and_a_broken_one_is_refused(
         )
         second = telegram.core.flows.current.version
         info.write_text(original.replace("goto: cjg", "goto: nowhere"), encoding="utf-8")
-        await eventually(lambda: bool(telegram.core.flows.problems))
+        await eventually(lambda: bool(telegram.core.published_flows.problems))
         assert "goes to a node that does not exist: 'nowhere'" in str(
-            telegram.core.flows.problems[0]
+            telegram.core.published_flows.problems[0]
         )
         assert telegram.core.flows.current.version == second  # the last good one serves
         await parent.send_text("/start")

@@ -69,8 +69,9 @@ def _edited(instance: PublishedFlows, old: str, new: str) -> str:
 async def _publish(
     instance: PublishedFlows, database: Database, text: str, source: str = CONSOLE
 ) -> dict[str, int]:
+    draft = await instance.prepare({ASK: text})
     async with database.transaction() as uow:
-        published = await instance.publish(uow, {ASK: text}, 1, NOW, source)
+        published = await instance.publish(uow, draft, 1, NOW, source)
     assert published.errors == [], published.errors
     return published.versions
 
@@ -110,8 +111,9 @@ async def test_a_rollback_brings_the_old_text_and_its_translation_back(
     async with database.transaction() as uow:
         [original] = await uow.published.history(KIND, ASK)
     await _publish(instance, database, _edited(instance, OLD, NEW))
+    draft = await instance.prepare({ASK: original.content})
     async with database.transaction() as uow:
-        rolled = await instance.roll_back(uow, original.id, 1, NOW)
+        rolled = await instance.publish(uow, draft, 1, NOW)
     assert rolled.errors == [] and list(rolled.versions) == [ASK]
     assert _asked(instance, "nl") == OLD and _asked(instance, "ar") == OLD_ARABIC
     entry = read_po(_bytes(instance._library.catalog_texts["ar"])).get(OLD, context=CONTEXT)
@@ -130,8 +132,10 @@ async def test_a_broken_flow_is_never_published_and_says_where(
         "        goto: question\n        do: [set: {topic: school}]",
         "        goto: nowhere\n        do: [set: {topic: school}]",
     )
+    draft = await instance.prepare({ASK: broken})
+    assert draft.flows is None
     async with database.transaction() as uow:
-        published = await instance.publish(uow, {ASK: broken}, 1, NOW)
+        published = await instance.publish(uow, draft, 1, NOW)
     assert published.versions == {}
     [error] = published.errors
     assert error.file == ASK and "nowhere" in error.message
@@ -145,8 +149,9 @@ async def test_a_broken_flow_is_never_published_and_says_where(
 
 
 async def _problems(instance: PublishedFlows, database: Database, text: str) -> list:  # type: ignore[type-arg]
+    draft = await instance.prepare({ASK: text})
     async with database.transaction() as uow:
-        return (await instance.publish(uow, {ASK: text}, 1, NOW)).errors
+        return (await instance.publish(uow, draft, 1, NOW)).errors
 
 
 async def test_a_changed_file_wins_and_an_untouched_one_never_undoes_an_edit(
