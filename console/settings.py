@@ -600,6 +600,13 @@ async def settings_page(request: web.Request) -> web.Response:
     if NUMBER.fullmatch(saved):
         notice = words.gettext("Saved as version {n}. Every instance uses it within seconds.")
         notice = notice.format(n=int(saved))
+        moved = request.query.get("moved", "")
+        if NUMBER.fullmatch(moved) and int(moved) > 0:
+            notice += " " + words.ngettext(
+                "{n} waiting check-in now falls in the quiet hours: it was moved to their end.",
+                "{n} waiting check-ins now fall in the quiet hours: they were moved to their end.",
+                int(moved),
+            ).format(n=int(moved))
     elif request.query.get("unchanged"):
         notice = words.gettext("Nothing was changed, so no new version was saved.")
     served = console.core.published_settings.applied
@@ -625,13 +632,13 @@ async def save(request: web.Request) -> web.Response:
     if errors or settings is None:
         return await _form_page(request, values, errors, based_on, status=400)
     now = console.core.clock.now()
-    newest, version, problems = 0, None, []
+    newest, version, problems, moved = 0, None, [], 0
     async with console.core.database.transaction() as uow:
         newest = await uow.published.newest_id(KIND)
         if newest == based_on and settings != current:
             text = settings_text(settings)
             outcome = await console.core.published_settings.publish(uow, text, actor.number, now)
-            version, problems = outcome.version, outcome.problems
+            version, problems, moved = outcome.version, outcome.problems, outcome.moved
             if version is not None:
                 detail = _changed(current, settings)
                 await uow.console.audit(actor.number, "settings", f"version {version}", detail, now)
@@ -643,7 +650,7 @@ async def save(request: web.Request) -> web.Response:
         ).format(n=newest)
         return await _form_page(request, values, {}, newest, warning=warning, status=409)
     if version is not None:
-        raise web.HTTPSeeOther(f"{SETTINGS}?saved={version}")
+        raise web.HTTPSeeOther(f"{SETTINGS}?saved={version}&moved={moved}")
     if problems:  # the form's checks are the file's checks: this should not happen
         log.error("settings from the console not published: %s", "; ".join(problems))
         warning = words.gettext("These settings could not be saved. Nothing was changed.")

@@ -43,6 +43,7 @@ class Published:
 
     version: int | None
     problems: list[str]
+    moved: int = 0  # waiting check-ins moved to the end of new quiet hours
 
 
 class PublishedSettings:
@@ -95,9 +96,9 @@ class PublishedSettings:
         before = self._file.current.quiet_hours
         version = await self._publish(uow, text, CONSOLE, person_id, now)
         self._file.apply(text, f"the console (version {version})")
-        await self._replan(uow, before, now)
+        moved = await self._replan(uow, before, now)
         self.applied = version
-        return Published(version, [])
+        return Published(version, [], moved)
 
     async def _publish(
         self,

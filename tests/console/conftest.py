@@ -3,16 +3,18 @@ CONSOLE_URL, a registered coordinator, and Debian's chromium driven by Playwrigh
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from bot.services.clock import Clock, SystemClock
 from bot.services.privacy import IdentityVault
 from bot.services.staff import Staff
 from bot.telegram import TelegramBot
@@ -48,6 +50,7 @@ class ConsoleBot:
     telegram: TelegramBot
     base: str  # CONSOLE_URL
     coordinator: FakeUser
+    clock: Clock = dataclasses.field(default_factory=SystemClock)  # the bot's
 
     async def invite(self, user: FakeUser, profile: Profile) -> None:
         """`user` opens a one-time invitation link, as the CLI or the console makes them."""
@@ -55,7 +58,7 @@ class ConsoleBot:
         try:
             async with database.transaction() as uow:
                 code, _ = await Staff(VAULT).invite(
-                    uow, profile, datetime.now(UTC), timedelta(days=1)
+                    uow, profile, self.clock.now(), timedelta(days=1)
                 )
         finally:
             await database.dispose()
@@ -89,18 +92,28 @@ class ConsoleBot:
             await database.dispose()
 
 
-@pytest.fixture
-async def console_bot(database_url: str) -> AsyncIterator[ConsoleBot]:
+@contextlib.asynccontextmanager
+async def running_console(
+    database_url: str, clock: Clock | None = None
+) -> AsyncIterator[ConsoleBot]:
+    """The bot with its console and a registered coordinator; with `clock`, on the
+    test's time (scheduled tasks come due when the test moves it)."""
     url = await migrated(database_url)
     async with FakeBotApi() as api:
         settings = settings_for(api, url)
         base = f"http://127.0.0.1:{settings.port}"
         settings = dataclasses.replace(settings, console_url=base)
-        async with live_bot(settings) as telegram:
+        async with live_bot(settings, clock) as telegram:
             coordinator = api.user(7001, "Sanne", language_code="nl")
-            bot = ConsoleBot(api, url, telegram, base, coordinator)
+            bot = ConsoleBot(api, url, telegram, base, coordinator, telegram.core.clock)
             await bot.invite(coordinator, Profile("coordinator", "Sanne de Vries"))
             yield bot
+
+
+@pytest.fixture
+async def console_bot(database_url: str) -> AsyncIterator[ConsoleBot]:
+    async with running_console(database_url) as bot:
+        yield bot
 
 
 @pytest.fixture

@@ -180,7 +180,7 @@ async def test_a_bad_setting_stays_at_its_field_and_a_good_one_is_served_at_once
     [_first, (second, source, by)] = await published(console_bot)
     [(sanne,)] = await console_bot.query("SELECT id FROM person WHERE name = 'Sanne de Vries'")
     assert (source, by) == ("console", sanne)
-    await page.wait_for_url(f"{console_bot.base}/console/settings?saved={second}")
+    await page.wait_for_url(f"{console_bot.base}/console/settings?saved={second}&moved=0")
     await expect(page.locator(".notice")).to_contain_text(str(second))
     assert core.coordinator.current.urgent.everyone_after == timedelta(hours=5)
     assert core.coordinator.current.quiet_hours.start == time(20, 0)
@@ -261,7 +261,7 @@ async def test_a_form_left_open_while_someone_else_saved_is_refused(
 
     # saved again, knowingly: the form had the old number of questions, which now wins
     await page.get_by_role("button", name=_("Save the settings")).click()
-    await page.wait_for_url(re.compile(r"/console/settings\?saved=\d+$"))
+    await page.wait_for_url(re.compile(r"/console/settings\?saved=\d+&moved=0$"))
     assert len(await published(console_bot)) == 3
     assert core.coordinator.current.flood.burst == 12
     assert core.coordinator.current.cases.max_open_per_parent == 2
