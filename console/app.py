@@ -19,7 +19,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from bot.runtime import Core
 from bot.services.console_access import Actor, ConsoleAccess
-from console.guard import Handler, Permission, allows, needs, requires
+from console.guard import Handler, Permission, allows, may, needs, requires
 from console.words import ConsoleCatalogs, Words
 from storage import DatabaseUnavailable
 
@@ -38,6 +38,18 @@ HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
 }
+# The one relaxation of HEADERS, for the flow pages only: Mermaid draws a flow's diagram as an
+# SVG whose theme is an inline <style>, sized with style attributes, which `style-src 'self'`
+# blocks. Only styles: scripts stay 'self', and no other page allows inline styles.
+DIAGRAM_POLICY = HEADERS["Content-Security-Policy"].replace(
+    "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+)
+DRAWS_DIAGRAM = web.ResponseKey("console_draws_diagram", bool)
+# What /console/static serves, to anyone (no secrets): the style sheet, our scripts, and
+# Mermaid as vendored from npm (static/vendor/README.md says which version and how). They
+# may be kept by the browser for an hour: Mermaid is 3.5 MB, on a phone too.
+STATIC_FILES = ("console.css", "flows.js", "vendor/mermaid.min.js")
+STATIC_CACHE = "public, max-age=3600"
 
 
 @dataclass
@@ -79,11 +91,12 @@ def page(
     request: web.Request, template: str, context: dict[str, Any], status: int = 200
 ) -> web.Response:
     """A page: the template with what every page shows (the person, their words, the CSRF
-    token for its forms)."""
+    token for its forms, which pages they may open)."""
     actor = request.get(ACTOR_KEY)
     words = words_of(request)
     base = {
         "actor": actor,
+        "may": may(actor.person if isinstance(actor, Actor) else None),
         "csrf": actor.csrf if isinstance(actor, Actor) else "",
         "w": words,
         "_": words.gettext,
@@ -91,6 +104,12 @@ def page(
         "path": request.path,
     }
     return aiohttp_jinja2.render_template(template, request, base | context, status=status)
+
+
+def with_diagram(response: web.Response) -> web.Response:
+    """A page that draws a diagram with Mermaid: it gets DIAGRAM_POLICY."""
+    response[DRAWS_DIAGRAM] = True
+    return response
 
 
 def refused(request: web.Request, status: int, message: str) -> web.Response:
@@ -119,6 +138,10 @@ async def security_headers(request: web.Request, handler: Handler) -> web.Stream
         error.headers.update(HEADERS)
         raise
     response.headers.update(HEADERS)
+    if isinstance(response, web.FileResponse):  # the static files, and only they
+        response.headers["Cache-Control"] = STATIC_CACHE
+    if response.get(DRAWS_DIAGRAM):
+        response.headers["Content-Security-Policy"] = DIAGRAM_POLICY
     return response
 
 
@@ -182,7 +205,7 @@ async def who_may(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def build_console(core: Core, access: ConsoleAccess, wake: Callable[[], None]) -> web.Application:
-    from console import audit, board, case, login, people, settings, translations  # pages
+    from console import audit, board, case, flows, login, people, settings, translations  # pages
 
     app = web.Application(middlewares=[security_headers, who_may])
     app[CONSOLE_KEY] = Console(
@@ -199,12 +222,16 @@ def build_console(core: Core, access: ConsoleAccess, wake: Callable[[], None]) -
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    for module in (login, board, case, people, audit, settings, translations):
+    for module in (login, board, case, people, audit, settings, flows, translations):
         module.add_routes(app.router)
-    app.router.add_get("/static/console.css", _style)
+    for name in STATIC_FILES:
+        app.router.add_get(f"/static/{name}", _static(HERE / "static" / name))
     return app
 
 
-@requires(Permission.PUBLIC)
-async def _style(_request: web.Request) -> web.FileResponse:
-    return web.FileResponse(HERE / "static" / "console.css")
+def _static(path: Path) -> Handler:
+    @requires(Permission.PUBLIC)
+    async def serve(_request: web.Request) -> web.FileResponse:
+        return web.FileResponse(path)
+
+    return serve

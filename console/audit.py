@@ -59,6 +59,10 @@ ACTIONS: dict[str, str] = {
     "activate": N_("Activated a person"),
     "export audit": N_("Downloaded the audit log"),
     "settings": N_("Saved the settings"),
+    "publish flow": N_("Published a flow"),
+    "roll back flow": N_("Rolled a flow back to an earlier version"),
+    "translate": N_("Saved a translation"),
+    "review": N_("Marked translations reviewed by a native speaker"),
 }
 
 

@@ -2,7 +2,10 @@
 
 Every route names what it needs with @requires; a route that names nothing is refused to
 everyone but the few public ones (the login page and the style sheet). A test walks every
-route without a session, and with a session, to hold this."""
+route without a session, and with a session, to hold this.
+
+A VP given the reviewer role opens the translations of their own languages and nothing
+else: the organisation's native speakers review the bot's words."""
 
 from __future__ import annotations
 
@@ -12,11 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.services.staff import COORDINATOR
+from bot.services.languages import LANGUAGES
+from bot.services.staff import COORDINATOR, VP
 from storage.records import Person
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NEEDS = "__console_needs__"
+REVIEWER = "reviewer"  # not a role of its own: a VP with the reviewer role
 
 
 class Permission(Enum):
@@ -24,6 +29,7 @@ class Permission(Enum):
     PEOPLE = "people"  # VPs and coordinators, invitations
     AUDIT = "audit"  # the audit log and its export
     SETTINGS = "settings"  # the coordinator's settings: form, history
+    FLOWS = "flows"  # the flows: diagram, check, try, publish, history, roll back
     TRANSLATIONS = "translations"  # the catalogs: edit, mark reviewed
     OWN_SESSIONS = "own sessions"  # one's own sessions, logout
     PUBLIC = "public"  # no session needed: the login page, the style sheet
@@ -36,10 +42,12 @@ GRANTS: dict[str, frozenset[Permission]] = {
             Permission.PEOPLE,
             Permission.AUDIT,
             Permission.SETTINGS,
+            Permission.FLOWS,
             Permission.TRANSLATIONS,
             Permission.OWN_SESSIONS,
         }
     ),
+    REVIEWER: frozenset({Permission.TRANSLATIONS, Permission.OWN_SESSIONS}),
 }
 
 
@@ -62,4 +70,33 @@ def allows(person: Person | None, permission: Permission | None) -> bool:
         return True
     if person is None or permission is None or not person.active:
         return False
-    return permission in GRANTS.get(person.role, frozenset())
+    return permission in GRANTS.get(_standing(person), frozenset())
+
+
+def _standing(person: Person) -> str:
+    """Whose grants apply: a reviewing VP's, else their role's (a VP alone has none)."""
+    return REVIEWER if person.role == VP and person.reviewer else person.role
+
+
+def may(person: Person | None) -> Callable[[str], bool]:
+    """For the templates: may("cases") says whether to show the link to those pages."""
+    return lambda permission: allows(person, Permission(permission))
+
+
+def translation_languages(person: Person) -> tuple[str, ...]:
+    """The languages whose translations this person may open and change: a coordinator
+    every one, a reviewer their own."""
+    if not allows(person, Permission.TRANSLATIONS):
+        return ()
+    if _standing(person) == REVIEWER:
+        return tuple(code for code in LANGUAGES if code in person.languages)
+    return tuple(LANGUAGES)
+
+
+def home(person: Person) -> str:
+    """Where the console opens after login, under /console: the board, or a reviewer's
+    translations (their one language's texts at once)."""
+    if allows(person, Permission.CASES):
+        return "/"
+    languages = translation_languages(person)
+    return f"/translations/{languages[0]}" if len(languages) == 1 else "/translations"

@@ -9,11 +9,10 @@ from aiohttp import web
 from limits import parse
 
 from console.app import COOKIE, PREFIX, actor_of, console_of, page, refused, words_of
-from console.guard import Permission, requires
+from console.guard import Permission, home, requires
 
 # Per address: a few mistyped or stale links are normal; guessing is not.
 FAILED_LOGINS = parse("10/15 minutes")
-BOARD = PREFIX + "/"
 
 
 def _address(request: web.Request) -> str:
@@ -49,8 +48,8 @@ async def log_in(request: web.Request) -> web.StreamResponse:
                 "Telegram for a new one."
             ),
         )
-    session_id, _person = opened
-    response = web.HTTPSeeOther(BOARD)
+    session_id, person = opened
+    response = web.HTTPSeeOther(PREFIX + home(person))
     response.set_cookie(
         COOKIE,
         session_id,

@@ -83,6 +83,7 @@ class VpForm(Skills):
     """The edit form of a VP."""
 
     display_name: DisplayName
+    reviewer: bool = False
 
     def changes(self) -> VpChanges:
         return VpChanges(
@@ -91,6 +92,7 @@ class VpForm(Skills):
             tuple(self.topics),
             self.gender,
             self.capacity,
+            self.reviewer,
         )
 
 
@@ -120,6 +122,7 @@ def _values(form: MultiDictProxy[Any]) -> dict[str, Any]:
         "topics": [str(v) for v in form.getall("topics", [])],
         "gender": str(form.get("gender", "")),
         "capacity": str(form.get("capacity", ""))[:6],
+        "reviewer": form.get("reviewer") == "yes",
     }
 
 
@@ -275,6 +278,7 @@ async def person_page(request: web.Request) -> web.Response:
         "topics": list(person.topics),
         "gender": person.gender,
         "capacity": str(person.capacity),
+        "reviewer": person.reviewer,
     }
     return _person_page(request, person, values, {})
 

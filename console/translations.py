@@ -3,7 +3,8 @@ with the Dutch, the English and the translation side by side, filtered (not tran
 needing a check, not reviewed, a search); a translation edited in place and saved with the
 checks of `i18n check`, each problem at its text in plain words; a text, or the whole
 language, marked "reviewed by a native speaker". The work is done by TranslationDesk; each
-save is published at once to every instance."""
+save is published at once to every instance. A reviewer (a VP) sees and changes only the
+languages that the guard gives them."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from bot.services.translation_desk import (
     TranslationDesk,
 )
 from console.app import PREFIX, Console, actor_of, console_of, page, refused, words_of
-from console.guard import Permission, requires
+from console.guard import Permission, requires, translation_languages
 from console.words import Words
 from storage import UnitOfWork
 
@@ -265,7 +266,8 @@ def _at_field(problem: TextProblem) -> bool:
 async def overview(request: web.Request) -> web.Response:
     console, words = console_of(request), words_of(request)
     async with console.core.database.transaction() as uow:
-        states = await _desk(console).languages(uow)
+        mine = translation_languages(actor_of(request).person)
+        states = [state for state in await _desk(console).languages(uow) if state.code in mine]
         names = await _names(uow, [state.review for state in states])
     rows = [
         LanguageRow(
@@ -278,13 +280,15 @@ async def overview(request: web.Request) -> web.Response:
     return page(request, "translations.html", {"languages": rows})
 
 
-def _code(request: web.Request) -> str | None:
+def _code(request: web.Request) -> str | web.Response:
+    """The page's language, or its refusal: no such language, or not one of this person's."""
     code = request.match_info.get("code", "")
-    return code if code in LANGUAGES else None
-
-
-def _no_language(request: web.Request) -> web.Response:
-    return refused(request, 404, words_of(request).gettext("There is no such language."))
+    words = words_of(request)
+    if code not in LANGUAGES:
+        return refused(request, 404, words.gettext("There is no such language."))
+    if code not in translation_languages(actor_of(request).person):
+        return refused(request, 403, words.gettext("This page is not part of your work."))
+    return code
 
 
 async def _language_page(
@@ -367,8 +371,8 @@ def _notice(words: Words, done: str, language: str) -> str:
 @requires(Permission.TRANSLATIONS)
 async def language_page(request: web.Request) -> web.Response:
     code = _code(request)
-    if code is None:
-        return _no_language(request)
+    if isinstance(code, web.Response):
+        return code
     words = words_of(request)
     done = request.query.get("done", "")
     notice = _notice(words, done, staff_words.language(words.shared, code))
@@ -388,8 +392,8 @@ def _key_id(form: MultiDictProxy[Any]) -> str:
 @requires(Permission.TRANSLATIONS)
 async def save(request: web.Request) -> web.Response:
     code = _code(request)
-    if code is None:
-        return _no_language(request)
+    if isinstance(code, web.Response):
+        return code
     console, actor = console_of(request), actor_of(request)
     form = await request.post()
     filters, key_id = filters_of(form), _key_id(form)
@@ -420,8 +424,8 @@ async def review(request: web.Request) -> web.Response:
     """A text (the form names its key) or the whole language (a confirmed form without a
     key) marked reviewed by a native speaker."""
     code = _code(request)
-    if code is None:
-        return _no_language(request)
+    if isinstance(code, web.Response):
+        return code
     console, actor, words = console_of(request), actor_of(request), words_of(request)
     form = await request.post()
     filters, key_id = filters_of(form), _key_id(form)

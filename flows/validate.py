@@ -145,7 +145,10 @@ def check_translations(
     languages: list[str],
     extra: list[tuple[str, str]] = (),  # type: ignore[assignment]
 ) -> list[Problem]:
-    """Missing translations are errors; out-of-date ones (edited source) are warnings."""
+    """Missing and out-of-date (edited source) translations are warnings: a text published
+    in the console is translated after it is published (parents reading that language see
+    the Dutch, or the old translation, meanwhile); the console and `i18n status` show what
+    is left to translate."""
     out: list[Problem] = []
     for lang in languages:
         if lang == SOURCE_LANGUAGE:
@@ -165,7 +168,15 @@ def _check_text(
     node = context.split(":")[1] if context.count(":") >= 2 else None
     field = context.rsplit(":", 1)[-1]
     if found is None or not found[1].text:
-        return [Problem(file, node, f"no {lang} translation of {field}: {source[:50]!r}")]
+        return [
+            Problem(
+                file,
+                node,
+                f"no {lang} translation of {field} yet: {source[:50]!r} "
+                "(shown in Dutch meanwhile)",
+                WARNING,
+            )
+        ]
     msgid, translation = found
     if translation.fuzzy or msgid != source:
         return [

@@ -48,6 +48,7 @@ def _person(row: PersonRow | Row[Any]) -> Person:
         language=row.language or "",
         recording=row.recording or "",
         recording_at=row.recording_at,
+        reviewer=row.reviewer,
     )
 
 

@@ -107,6 +107,7 @@ class Person:
     # A coordinator's /record: "flow:node:language" their next voice message is for
     recording: str = ""
     recording_at: datetime | None = None
+    reviewer: bool = False  # a VP who reviews the translations of their languages
 
 
 @dataclass(frozen=True)

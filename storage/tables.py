@@ -271,6 +271,11 @@ class PersonRow(SQLModel, table=True):
     # A coordinator's /record in progress: "flow:node:language" their next voice message is for.
     recording: str = Field(default="", max_length=100, sa_column_kwargs={"server_default": ""})
     recording_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # A VP who may review the translations of their languages in the console.
+    reviewer: bool = Field(
+        default=False,
+        sa_column=Column(Boolean, nullable=False, default=False, server_default=false()),
+    )
 
 
 class InviteRow(SQLModel, table=True):

@@ -2,7 +2,8 @@
 (random ids, only keyed hashes stored), their CSRF tokens, and the audit of each login.
 
 A session ends when it is idle for `idle_after`, `session_max` after its login, at logout,
-when revoked, and at once when its person is deactivated or is no longer staff."""
+when revoked, and at once when its person is deactivated, is no longer staff, or (a VP) no
+longer reviews translations."""
 
 from __future__ import annotations
 
@@ -13,15 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.i18n import Translator
 from bot.services.coordinator_settings import Console
 from bot.services.privacy import IdentityVault
-from bot.services.staff import COORDINATOR
+from bot.services.staff import COORDINATOR, VP
+from flows.outputs import Reply
 from storage import UnitOfWork
 from storage.console import ConsoleSession
 from storage.records import Person
 
 LINK_PATH = "/console/login"
-CONSOLE_ROLES = (COORDINATOR,)  # #16 adds reviewers
+CONSOLE_ROLES = (COORDINATOR, VP)  # a VP only with the reviewer role
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,10 @@ class ConsoleAccess:
 
     @staticmethod
     def may_use(person: Person | None) -> bool:
-        return person is not None and person.active and person.role in CONSOLE_ROLES
+        """A coordinator, or a VP who reviews the translations of their languages."""
+        if person is None or not person.active or person.role not in CONSOLE_ROLES:
+            return False
+        return person.role != VP or person.reviewer
 
     @property
     def link_minutes(self) -> int:
@@ -66,6 +72,26 @@ class ConsoleAccess:
         await uow.console.add_link(self._hash("link", code), person.id, expires, now)
         await uow.console.audit(person.id, "login link", "", "", now)
         return f"{base.rstrip('/')}{LINK_PATH}?code={code}"
+
+    async def answer(self, uow: UnitOfWork, person: Person, now: datetime, t: Translator) -> Reply:
+        """What /console answers a coordinator or a reviewer: their link, or why there is none."""
+        if self.public_url is None:
+            return Reply(
+                t.gettext(
+                    "The console has no web address yet. Ask the operator to set CONSOLE_URL. "
+                    "Until then, the operator can make you a link on the server with: "
+                    "python -m bot console link"
+                )
+            )
+        link = await self.link(uow, person, now)
+        minutes = self.link_minutes
+        text = t.ngettext(
+            "Your link to the console. It is for you only and works once, within {minutes} minute:",
+            "Your link to the console. It is for you only and works once, within {minutes} "
+            "minutes:",
+            minutes,
+        ).format(minutes=minutes)
+        return Reply(f"{text}\n{link}")
 
     async def log_in(
         self, uow: UnitOfWork, code: str, browser: str, now: datetime

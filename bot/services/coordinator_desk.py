@@ -72,7 +72,7 @@ class CoordinatorDesk:
             case "record", _:
                 return await self._recording.start(uow, coordinator)
             case "console", _:
-                return [await self._console_link(uow, coordinator, now, t)]
+                return [await self._console.answer(uow, coordinator, now, t)]
             case "vps", []:
                 return [await self._vps(uow, t)]
             case "urgent", []:
@@ -138,27 +138,6 @@ class CoordinatorDesk:
             text = t.gettext("{alias} has been taken by a colleague. Thank you.")
             return [Reply(text.format(alias=case.alias))]
         return await self._cases.assign_by_hand(uow, coordinator, case, vp, now, confirmed=sure)
-
-    async def _console_link(
-        self, uow: UnitOfWork, coordinator: Person, now: datetime, t: Translator
-    ) -> Reply:
-        if self._console.public_url is None:
-            return Reply(
-                t.gettext(
-                    "The console has no web address yet. Ask the operator to set CONSOLE_URL. "
-                    "Until then, the operator can make you a link on the server with: "
-                    "python -m bot console link"
-                )
-            )
-        link = await self._console.link(uow, coordinator, now)
-        minutes = self._console.link_minutes
-        text = t.ngettext(
-            "Your link to the console. It is for you only and works once, within {minutes} minute:",
-            "Your link to the console. It is for you only and works once, within {minutes} "
-            "minutes:",
-            minutes,
-        ).format(minutes=minutes)
-        return Reply(f"{text}\n{link}")
 
     @staticmethod
     async def _history(uow: UnitOfWork, case: Case, t: Translator) -> Reply:

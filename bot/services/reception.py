@@ -83,7 +83,7 @@ class Reception:
         self.leaving = leaving
         self.sharing = Sharing(vault, catalogs, cases)
         self.staff_languages = StaffLanguages(vault, catalogs, enabled)
-        self.vp_desk = VpDesk(catalogs, cases, self.sharing, self.staff_languages)
+        self.vp_desk = VpDesk(catalogs, cases, self.sharing, self.staff_languages, console)
         recording = PromptRecording(catalogs, conversations.library, enabled)
         self.coordinator_desk = CoordinatorDesk(
             catalogs, cases, ladder, self.staff_languages, recording, console

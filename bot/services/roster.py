@@ -54,6 +54,7 @@ class VpChanges:
     topics: tuple[str, ...]
     gender: str
     capacity: int
+    reviewer: bool = False  # may review the translations of their languages in the console
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,15 @@ class StaffRoster:
         self, uow: UnitOfWork, by: int, vp: Person, changes: VpChanges, now: datetime
     ) -> list[str]:
         """Stores what differs; new languages or room may fit waiting cases, so they are
-        offered again. Returns the names of the fields that changed."""
+        offered again. Taking the reviewer role away ends their console sessions at once.
+        Returns the names of the fields that changed."""
         differs = {
             "display_name": changes.display_name != vp.display_name,
             "languages": set(changes.languages) != set(vp.languages),
             "topics": set(changes.topics) != set(vp.topics),
             "gender": changes.gender != vp.gender,
             "capacity": changes.capacity != vp.capacity,
+            "reviewer": changes.reviewer != vp.reviewer,
         }
         changed = [name for name, yes in differs.items() if yes]
         if not changed:
@@ -141,7 +144,10 @@ class StaffRoster:
             topics=",".join(changes.topics),
             gender=changes.gender,
             capacity=changes.capacity,
+            reviewer=changes.reviewer,
         )
+        if vp.reviewer and not changes.reviewer:
+            await uow.console.end_sessions_of(vp.id, now)
         await uow.console.audit(by, "edit vp", target(vp), ", ".join(changed), now)
         await self._cases.offer_waiting(uow, now)
         return changed

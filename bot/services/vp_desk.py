@@ -9,6 +9,7 @@ from datetime import datetime
 from bot.i18n import Catalogs, Translator
 from bot.services import staff_words as words
 from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, CaseDesk
+from bot.services.console_access import ConsoleAccess
 from bot.services.relay import Said
 from bot.services.sharing import Sharing
 from bot.services.staff import LANGUAGE_ACTION, StaffLanguages, staff_translator
@@ -24,12 +25,18 @@ CLOSE, OUTCOME, BLOCK = "close:", "outcome:", "block:"
 
 class VpDesk:
     def __init__(
-        self, catalogs: Catalogs, cases: CaseDesk, sharing: Sharing, languages: StaffLanguages
+        self,
+        catalogs: Catalogs,
+        cases: CaseDesk,
+        sharing: Sharing,
+        languages: StaffLanguages,
+        console: ConsoleAccess,
     ) -> None:
         self._catalogs = catalogs
         self._cases = cases
         self._sharing = sharing
         self._languages = languages
+        self._console = console  # a reviewer's link to the translations
 
     async def handle(
         self,
@@ -47,7 +54,7 @@ class VpDesk:
         if not isinstance(incoming, Command):
             if said is not None:
                 return await self._cases.relay.from_staff(uow, person, said, now)
-            return [self._help(t)]
+            return [self._help(t, person)]
         argument = (incoming.argument or "").strip()
         capacity = number(argument)
         match incoming.name:
@@ -97,7 +104,9 @@ class VpDesk:
                 return [self._cases_of(await uow.cases.of_member(person.id), t)]
             case "close" | "block" | "duo":
                 return await self._on_case(uow, person, incoming.name, argument, now, t)
-        return [self._help(t)]
+            case "console" if self._console.may_use(person):  # a reviewer of translations
+                return [await self._console.answer(uow, person, now, t)]
+        return [self._help(t, person)]
 
     async def _on_case(
         self,
@@ -198,8 +207,10 @@ class VpDesk:
         lines = [words.case_line(t, c) for c in cases]
         return Reply(t.gettext("Your open questions:") + "\n" + "\n".join(lines))
 
-    @staticmethod
-    def _help(t: Translator) -> Reply:
+    def _help(self, t: Translator, person: Person) -> Reply:
+        console = ""
+        if self._console.may_use(person):
+            console = "\n" + t.gettext("/console – a link to the console, the web workplace")
         return Reply(
             t.gettext(
                 "You are registered with Tussen In. New questions arrive here; "
@@ -222,4 +233,5 @@ class VpDesk:
                 "/duo – bring a second person in, with the parent's consent\n"
                 "/block – block a parent who misbehaves"
             )
+            + console
         )

@@ -13,7 +13,7 @@ from tests.console.conftest import PHONE, ConsoleBot
 from tests.handlers.test_flows_over_http import buttons
 from tests.handlers.test_handoff_over_http import ask_to_talk
 
-MAX_PAGES = 40
+MAX_PAGES = 60
 
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(e => e.type !== 'hidden' && e.type !== 'submit')

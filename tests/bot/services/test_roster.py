@@ -1,9 +1,11 @@
 """The console's roster: the median time to accept over 30 days, the invitations still open
 (revoked ones stop working), editing a VP (waiting cases are offered again), and taking
-staff off and back on (never oneself; a coordinator's sessions end)."""
+staff off and back on (never oneself; a coordinator's sessions end), and the reviewer role
+given and taken away (their sessions end)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -163,3 +165,25 @@ async def test_taking_staff_off_and_back_on(database: Database) -> None:
     assert (sanne, "deactivate", f"vp {amina}", "") in logged
     assert (sanne, "activate", f"vp {amina}", "") in logged
     assert not [row for row in logged if row[2] == f"coordinator {sanne}"]
+
+
+async def test_taking_the_reviewer_role_away_ends_their_sessions(database: Database) -> None:
+    sanne = await register(database, 9, Profile("coordinator", "Sanne de Vries"))
+    amina = await register(database, 1, Profile("vp", "Amina E", ("ar",), "f"))
+    reviews = VpChanges("Amina", ("ar",), (), "f", 3, reviewer=True)
+    async with database.transaction() as uow:
+        vp = await uow.people.get(amina)
+        assert vp is not None and not vp.reviewer
+        given = await ROSTER.edit(uow, sanne, vp, reviews, NOW)
+        reviewer = await uow.people.get(amina)
+        assert reviewer is not None and reviewer.reviewer
+        await uow.console.add_session("s" * 64, amina, "Firefox", NOW)
+        taken = await ROSTER.edit(uow, sanne, reviewer, replace(reviews, reviewer=False), NOW)
+        sessions = await uow.console.sessions_of(amina)
+        after = await uow.people.get(amina)
+    assert given == taken == ["reviewer"]
+    assert after is not None and not after.reviewer and sessions == []
+    assert [row for row in await audit(database) if row[1] == "edit vp"] == [
+        (sanne, "edit vp", f"vp {amina}", "reviewer"),
+        (sanne, "edit vp", f"vp {amina}", "reviewer"),
+    ]

@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.services import staff_words as words
+from bot.services.console_access import ConsoleAccess
+from bot.services.coordinator_settings import Console
 from bot.services.sharing import Sharing
 from bot.services.staff import StaffLanguages
 from bot.services.vp_desk import VpDesk
@@ -17,7 +19,8 @@ from tests.bot.services.test_cases import CATALOGS, DESK, VAULT, a_parent, opene
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 STAFF_LANGUAGES = StaffLanguages(VAULT, CATALOGS, lambda: CATALOGS.languages)
-VP_DESK = VpDesk(CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK), STAFF_LANGUAGES)
+CONSOLE = ConsoleAccess(VAULT, Console, "https://bot.example.org")
+VP_DESK = VpDesk(CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK), STAFF_LANGUAGES, CONSOLE)
 
 
 async def command(db: Database, person_id: int, name: str, argument: str | None = None) -> str:
@@ -121,3 +124,18 @@ async def test_a_vp_chooses_their_own_language_for_everything_after(database: Da
     commands = dict(json.loads(VAULT.open(menus[-1].sealed_payload or ""))["commands"])
     assert commands["language"] == tr.gettext("The language you work in here")
     assert commands["language"] != nl.gettext("The language you work in here")
+
+
+async def test_console_gives_a_link_to_a_reviewer_only(database: Database) -> None:
+    vp = await register(database, 1, Profile("vp", "Amina El Idrissi", ("ar",), "f"))
+    said = await command(database, vp, "console")
+    assert "code=" not in said and "/console" not in said  # today's help
+    async with database.transaction() as uow:
+        await uow.people.update(vp, reviewer=True)
+    said = await command(database, vp, "console")
+    link = said.split("\n")[-1]
+    assert link.startswith("https://bot.example.org/console/login?code=")
+    async with database.transaction() as uow:
+        opened = await CONSOLE.log_in(uow, link.split("code=")[1], "test", NOW)
+    assert opened is not None and opened[1].id == vp and opened[1].reviewer
+    assert "/console" in await command(database, vp, "help")
