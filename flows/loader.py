@@ -111,7 +111,7 @@ class _Reader:
             return None
         return NodeMedia(str(kind), {str(lang): str(path) for lang, path in files.items()})
 
-    def node(self, node_id: str, raw: Any, line: int) -> Node | None:
+    def node(self, node_id: str, raw: Any, line: int, exit_lines: dict[str, int]) -> Node | None:
         if not NAME.match(node_id):
             self.problem(node_id, "a node name uses a-z, 0-9 and _, starting with a letter")
         if not isinstance(raw, dict):
@@ -142,18 +142,41 @@ class _Reader:
             else None,
             media=self.media(node_id, raw["media"]) if "media" in raw else None,
             line=line,
+            exit_lines=exit_lines,
         )
 
 
-def _node_lines(root: yaml.Node | None) -> dict[str, int]:
+def _node_lines(root: yaml.Node | None) -> dict[str, tuple[int, dict[str, int]]]:
+    """Each node's first line, and the lines of its exits (as Node.targets names them)."""
     if not isinstance(root, yaml.MappingNode):
         return {}
     for key, value in root.value:
         if key.value == "nodes" and isinstance(value, yaml.MappingNode):
             return {
-                k.value: k.start_mark.line + 1 for k, _ in value.value if isinstance(k.value, str)
+                k.value: (k.start_mark.line + 1, _exit_lines(v))
+                for k, v in value.value
+                if isinstance(k.value, str)
             }
     return {}
+
+
+def _exit_lines(node: yaml.Node) -> dict[str, int]:
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    found: dict[str, int] = {}
+    for key, value in node.value:
+        line = key.start_mark.line + 1
+        if key.value in ("next", "other", "no_response"):
+            found[key.value] = line
+        elif key.value == "choose" and isinstance(value, yaml.SequenceNode):
+            for index, item in enumerate(value.value):
+                gotos = [k for k, _ in getattr(item, "value", ()) if k.value == "goto"]
+                found[f"choose[{index}]"] = (gotos[0] if gotos else item).start_mark.line + 1
+        elif key.value == "ask" and isinstance(value, yaml.MappingNode):
+            for ask_key, _ in value.value:
+                if ask_key.value in ("goto", "no"):
+                    found[f"ask.{ask_key.value}"] = ask_key.start_mark.line + 1
+    return found
 
 
 def read_source(path: Path) -> tuple[str | None, list[Problem]]:
@@ -191,7 +214,7 @@ def parse_flow(text: str, file: str) -> tuple[Flow | None, list[Problem]]:
 
 
 def flow_from_data(
-    data: Any, file: str, lines: dict[str, int] | None = None
+    data: Any, file: str, lines: dict[str, tuple[int, dict[str, int]]] | None = None
 ) -> tuple[Flow | None, list[Problem]]:
     reader = _Reader(file)
     lines = lines or {}
@@ -214,7 +237,7 @@ def flow_from_data(
     unknown = set(data) - {"schema", "flow", "start", "returning", "nodes"}
     if unknown:
         reader.problem(None, f"unknown top-level keys: {', '.join(sorted(unknown))}")
-    parsed = {str(k): reader.node(str(k), v, lines.get(str(k), 0)) for k, v in nodes.items()}
+    parsed = {str(k): reader.node(str(k), v, *lines.get(str(k), (0, {}))) for k, v in nodes.items()}
     flow = Flow(
         name=name,
         start=str(start) if start else "",

@@ -70,6 +70,8 @@ class Node:
     no_response: NoResponse | None = None
     media: NodeMedia | None = None
     line: int = 0
+    # Where each exit is written ("choose[1]", "next", "ask.goto"…: Node.targets), by line.
+    exit_lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def waits(self) -> bool:

@@ -37,8 +37,8 @@ def check_flows(flows: list[Flow]) -> list[Problem]:
 def _check_flow(flow: Flow, names: set[str]) -> list[Problem]:
     out: list[Problem] = []
 
-    def bad(node: str | None, message: str) -> None:
-        out.append(Problem(flow.file, node, message))
+    def bad(node: str | None, message: str, line: int | None = None) -> None:
+        out.append(Problem(flow.file, node, message, line=line))
 
     if len(flow.nodes) > MAX_NODES_PER_FLOW:
         bad(None, f"{len(flow.nodes)} nodes; a flow may have at most {MAX_NODES_PER_FLOW}")
@@ -49,7 +49,8 @@ def _check_flow(flow: Flow, names: set[str]) -> list[Problem]:
     for node in flow.nodes.values():
         for where, target in node.targets():
             if target not in flow.nodes:
-                bad(node.id, f"'{where}' goes to a node that does not exist: {target!r}")
+                message = f"'{where}' goes to a node that does not exist: {target!r}"
+                bad(node.id, message, node.exit_lines.get(where))
         for problem in _check_node(node, names):
             bad(node.id, problem)
     if flow.start in flow.nodes:
@@ -172,8 +173,7 @@ def _check_text(
             Problem(
                 file,
                 node,
-                f"no {lang} translation of {field} yet: {source[:50]!r} "
-                "(shown in Dutch meanwhile)",
+                f"no {lang} translation of {field} yet: {source[:50]!r} (shown in Dutch meanwhile)",
                 WARNING,
             )
         ]

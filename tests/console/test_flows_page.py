@@ -169,10 +169,10 @@ async def test_a_coordinator_breaks_fixes_tries_publishes_and_rolls_back_a_flow(
     await page.get_by_role("button", name=_("Check"), exact=True).click()
     problem = page.locator("ol.problems li").filter(has_text="'nowhere'")
     await expect(problem).to_contain_text(_("node {node}").format(node="question"))
-    line = BROKEN.splitlines().index("  question:") + 1
+    line = BROKEN.splitlines().index("      goto: nowhere") + 1  # the exit, not its node
     link = problem.get_by_role("link", name=_("line {n}").format(n=line), exact=True)
     await expect(link).to_have_attribute("data-line", str(line))
-    await expect(problem.locator("code.quote")).to_have_text("question:")
+    await expect(problem.locator("code.quote")).to_have_text("goto: nowhere")
     await expect(editor(page)).to_have_value(BROKEN)
     await expect(editor(page)).to_have_attribute("aria-invalid", "true")
     await expect(diagram).to_contain_text("nowhere")  # drawn: the page's script runs
@@ -181,7 +181,7 @@ async def test_a_coordinator_breaks_fixes_tries_publishes_and_rolls_back_a_flow(
         "() => { const e = document.getElementById('flow-yaml');"
         " return e.value.slice(e.selectionStart, e.selectionEnd); }"
     )
-    assert selected == "  question:"
+    assert selected == "      goto: nowhere"
     await fits_a_phone(page)
 
     # a broken draft cannot be tried, nor published

@@ -139,8 +139,8 @@ async def test_a_broken_flow_is_never_published_and_says_where(
     assert published.versions == {}
     [error] = published.errors
     assert error.file == ASK and "nowhere" in error.message
-    node = instance._library.current.flows["ask"].nodes[error.node or ""]
-    assert error.line == node.line > 1
+    assert error.node == "topic" and error.line is not None
+    assert broken.splitlines()[error.line - 1].strip() == "goto: nowhere"  # the exit's own line
     not_yaml = await _problems(instance, database, "nodes: [\n")
     assert not_yaml[0].line == 2 and "not valid YAML" in not_yaml[0].message
     async with database.transaction() as uow:
