@@ -107,7 +107,11 @@ class FlowLibrary:
     ) -> None:
         """Serve a set drafted (and checked) from these flows and catalogs."""
         with self._reloading:
-            self._take(flowset, warnings, flows, {**self.catalog_texts, **catalogs})
+            catalogs = {**self.catalog_texts, **catalogs}
+            if flowset.version == self.current.version:  # the same content: nothing new
+                self.flow_texts, self.catalog_texts = flows, catalogs
+                return
+            self._take(flowset, warnings, flows, catalogs)
 
     def _take(
         self,
