@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.errors import StartupError
 from bot.i18n import Catalogs
 from bot.services.buttons import ButtonTokens
+from bot.services.case_card import CaseCard
 from bot.services.cases import CaseDesk, register_case_tasks
 from bot.services.clock import Clock, SystemClock
 from bot.services.console_access import ConsoleAccess
@@ -193,6 +194,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
             leaving,
             ladder,
             console,
+            CaseCard(vault, catalogs, cases, lambda: coordinator.current, settings.timezone),
         ),
         leaving=leaving,
         flood=flood,

@@ -43,6 +43,8 @@ ACTIONS: dict[str, str] = {
     "assigned": N_("Gave the case to a VP by hand"),
     "read": N_("Received the case with its answers"),
     "wrote": N_("Wrote in the case"),
+    "card": N_("Read the case card (/case)"),
+    "note": N_("Wrote a note on the case (/note)"),
     "released": N_("Let go of the urgent case"),
     "closed": N_("Closed the case"),
     # staff_audit: logins and changes made in the console

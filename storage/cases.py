@@ -18,6 +18,7 @@ from storage.tables import (
     CaseAccessRow,
     CaseEventRow,
     CaseMemberRow,
+    CaseNoteRow,
     CaseRow,
     HeldMessageRow,
     OfferRow,
@@ -353,10 +354,12 @@ class Cases:
         return [_case(row) for row in rows.scalars()]
 
     async def purge(self, case_ids: list[int]) -> None:
-        """Every row of these cases: offers, history, members, relay copies, held messages."""
+        """Every row of these cases: offers, history, members, relay copies, held messages,
+        notes."""
         if not case_ids:
             return
-        for child in (OfferRow, CaseEventRow, CaseMemberRow, RelayRow, HeldMessageRow):
+        children = (OfferRow, CaseEventRow, CaseMemberRow, RelayRow, HeldMessageRow, CaseNoteRow)
+        for child in children:
             table = child.__table__  # type: ignore[union-attr]
             await self._session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
         await self._session.execute(delete(CaseRow).where(CASE.id.in_(case_ids)))

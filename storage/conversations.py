@@ -16,6 +16,7 @@ from storage.records import ConversationRecord
 from storage.tables import (
     CaseEventRow,
     CaseMemberRow,
+    CaseNoteRow,
     CaseRow,
     ConversationRow,
     FlowVersionRow,
@@ -143,7 +144,7 @@ async def erase_parent_rows(session: AsyncSession, parent_id: int) -> None:
         CaseRow.__table__.c.parent_id == parent_id  # type: ignore[attr-defined]
     )
     tables = SQLModel.metadata.tables
-    children = (OfferRow, CaseEventRow, CaseMemberRow, RelayRow, HeldMessageRow)
+    children = (OfferRow, CaseEventRow, CaseMemberRow, RelayRow, HeldMessageRow, CaseNoteRow)
     for child in (tables[row.__tablename__] for row in children):
         await session.execute(delete(child).where(child.c.case_id.in_(cases)))
     owned = (ParentBlockRow, CaseRow, ConversationRow)

@@ -127,3 +127,14 @@ class Held:
     owner: str
     case_id: int | None
     sealed_payload: str
+
+
+@dataclass(frozen=True)
+class CaseNote:
+    """A VP's note on a case: who wrote it, when, and its text, still sealed."""
+
+    id: int
+    case_id: int
+    person_id: int
+    sealed_text: str
+    written_at: datetime

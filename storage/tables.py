@@ -356,6 +356,23 @@ class HeldMessageRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc())
 
 
+class CaseNoteRow(SQLModel, table=True):
+    """A VP's note on a case, for the VPs on it: its text sealed like other content, erased
+    with the case. Coordinators see how many there are, never the text."""
+
+    __tablename__ = "case_note"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
+    sealed_text: str = Field(sa_column=Column(Text, nullable=False))
+    written_at: datetime = Field(sa_column=_utc())
+
+
 class ParentBlockRow(SQLModel, table=True):
     """A VP blocked a parent (e.g. abuse): that parent is never routed to them again."""
 

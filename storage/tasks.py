@@ -227,6 +227,21 @@ class TaskRepository:
         )
         return [(int(i), due) for i, due in rows.all()]
 
+    async def pending_for_case(self, case_id: int, kinds: tuple[str, ...]) -> list[Task]:
+        """Tasks of these kinds still to run about one case (payload {"case": id}), soonest
+        first."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        rows = await self._session.execute(
+            select(t.id, t.kind, t.due_at, t.subject, t.payload, t.attempts)
+            .where(
+                t.kind.in_(kinds),
+                t.status == PENDING,
+                t.payload.contains(f'"case": {case_id}'),  # narrows; json below decides
+            )
+            .order_by(t.due_at, t.id)
+        )
+        return [Task(*row) for row in rows.all() if json.loads(row.payload).get("case") == case_id]
+
     async def move(self, task_id: int, due_at: datetime) -> bool:
         """A waiting task comes due at another time; False if it is no longer waiting."""
         t = ScheduledTask.__table__.c  # type: ignore[attr-defined]

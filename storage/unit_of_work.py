@@ -16,6 +16,7 @@ from storage.conversations import (
     erase_parent_rows,
 )
 from storage.figures import Figures
+from storage.notes import CaseNotes
 from storage.outbox import OutboxRepository
 from storage.people import People
 from storage.prompts import VoicePromptRepository
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(session)
         self.flow_versions = FlowVersions(session)
         self.cases = Cases(session)
+        self.notes = CaseNotes(session)
         self.people = People(session)
         self.relays = Relays(session)
         self.figures = Figures(session)

@@ -207,6 +207,7 @@ class CaseView:
     clock: UrgentClock | None
     moments: list[Moment]
     explanation: Explanation
+    notes: int  # how many notes the VPs keep on it; their text is theirs
 
     @property
     def open(self) -> bool:
@@ -223,4 +224,5 @@ async def case_view(
         clock=urgent_clock(case, settings.urgent.breach_after, now),
         moments=await timeline(uow, case, t),
         explanation=await explain(uow, case, settings),
+        notes=await uow.notes.count(case.id),
     )

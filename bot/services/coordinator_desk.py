@@ -141,7 +141,8 @@ class CoordinatorDesk:
 
     @staticmethod
     async def _history(uow: UnitOfWork, case: Case, t: Translator) -> Reply:
-        """/case: the head line and every event in words; VPs by number and display name."""
+        """/case: the head line and every event in words; VPs by number and display name;
+        how many notes the VPs keep, never what they say."""
         events = await uow.cases.events(case.id)
         people = {i: await uow.people.get(i) for i in history.people_in(e.detail for e in events)}
 
@@ -152,6 +153,14 @@ class CoordinatorDesk:
 
         head = f"{words.case_line(t, case)}, {words.urgency(t, case.urgent)}"
         lines = [history.sentence(t, e.kind, e.detail, who) for e in events]
+        if notes := await uow.notes.count(case.id):  # that they exist; never their text
+            lines.append(
+                t.ngettext(
+                    "{count} note by the vertrouwenspersonen; only they read it.",
+                    "{count} notes by the vertrouwenspersonen; only they read them.",
+                    notes,
+                ).format(count=notes)
+            )
         return Reply("\n".join([head, *lines]))
 
     async def _vps(self, uow: UnitOfWork, t: Translator) -> Reply:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
+from bot.services.case_card import CaseCard
 from bot.services.cases import CaseDesk
 from bot.services.console_access import ConsoleAccess
 from bot.services.conversations import MENU, Conversations
@@ -72,6 +73,7 @@ class Reception:
         leaving: Leaving,
         ladder: UrgentLadder,
         console: ConsoleAccess,
+        card: CaseCard,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
@@ -83,7 +85,7 @@ class Reception:
         self.leaving = leaving
         self.sharing = Sharing(vault, catalogs, cases)
         self.staff_languages = StaffLanguages(vault, catalogs, enabled)
-        self.vp_desk = VpDesk(catalogs, cases, self.sharing, self.staff_languages, console)
+        self.vp_desk = VpDesk(catalogs, cases, self.sharing, self.staff_languages, console, card)
         recording = PromptRecording(catalogs, conversations.library, enabled)
         self.coordinator_desk = CoordinatorDesk(
             catalogs, cases, ladder, self.staff_languages, recording, console

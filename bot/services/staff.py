@@ -25,6 +25,8 @@ TOPICS = ("parenting", "school", "money", "housing", "health", "safety", "other"
 MENUS = {
     VP: (
         ("cases", N_("Your open questions")),
+        ("case", N_("A question's card and its notes")),
+        ("note", N_("Add a note to a question")),
         ("close", N_("Close a question with its outcome")),
         ("duo", N_("Bring in a second person")),
         ("block", N_("Block a parent who misbehaves")),

@@ -1,6 +1,6 @@
 """What a vertrouwenspersoon can do in their own chat with the bot: answer offers, write to
-parents through the relay, close a case, block a parent, bring in a second person, and
-manage their own availability."""
+parents through the relay, read a case's card and keep notes on it, close a case, block a
+parent, bring in a second person, and manage their own availability."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
 from bot.services import staff_words as words
+from bot.services.case_card import CaseCard
 from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, CaseDesk
 from bot.services.console_access import ConsoleAccess
 from bot.services.relay import Said
@@ -31,12 +32,14 @@ class VpDesk:
         sharing: Sharing,
         languages: StaffLanguages,
         console: ConsoleAccess,
+        card: CaseCard,
     ) -> None:
         self._catalogs = catalogs
         self._cases = cases
         self._sharing = sharing
         self._languages = languages
         self._console = console  # a reviewer's link to the translations
+        self._card = card
 
     async def handle(
         self,
@@ -102,6 +105,10 @@ class VpDesk:
                 return [self._languages.picker(person)]
             case "cases":
                 return [self._cases_of(await uow.cases.of_member(person.id), t)]
+            case "case":
+                return await self._card.show(uow, person, argument, now)
+            case "note":
+                return await self._card.note(uow, person, incoming.argument, now)
             case "close" | "block" | "duo":
                 return await self._on_case(uow, person, incoming.name, argument, now, t)
             case "console" if self._console.may_use(person):  # a reviewer of translations
@@ -183,6 +190,8 @@ class VpDesk:
                 if chosen is None:
                     return [Reply(t.gettext("That button no longer works."))]
                 return await self._cases.relay.staff_to(uow, person, chosen[0], chosen[1], now)
+            case "card:", [case_id]:
+                return await self._card.chosen(uow, person, number(case_id), now)
             case "close:", [command, case_id] if (case := own.get(number(case_id))) is not None:
                 return await self._act(uow, person, command, case, now, t)
             case "outcome:", [case_id, outcome] if (case := own.get(number(case_id))) is not None:
@@ -232,6 +241,11 @@ class VpDesk:
                 "/close – close a question with its outcome\n"
                 "/duo – bring a second person in, with the parent's consent\n"
                 "/block – block a parent who misbehaves"
+            )
+            + "\n"
+            + t.gettext(
+                "/case ALIAS – a question's card: its facts, next step and notes\n"
+                "/note ALIAS TEXT – a note for the vertrouwenspersonen on the question"
             )
             + console
         )

@@ -27,6 +27,7 @@ STAFF_MODULES = [
     f"bot/services/{name}.py"
     for name in (
         "cases",
+        "case_card",
         "urgent",
         "vp_desk",
         "coordinator_desk",

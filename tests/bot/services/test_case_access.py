@@ -20,6 +20,7 @@ from storage import Database
 from storage.people import Profile
 from storage.records import Case
 from tests.bot.services.test_cases import (
+    CARD,
     CATALOGS,
     DESK,
     LADDER,
@@ -122,6 +123,7 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
         LEAVING,
         LADDER,
         ConsoleAccess(VAULT, Console, None),
+        CARD,
     )
     tries: list[Input] = [
         Pick(f"relay:{held}:{first.id}"),  # the other parent's held message

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalogs
+from bot.services.case_card import CaseCard
 from bot.services.cases import CaseDesk
 from bot.services.coordinator_settings import SettingsFile
 from bot.services.languages import LANGUAGES
@@ -28,6 +30,7 @@ SETTINGS = SettingsFile(ROOT / "flows" / "defaults").current
 DESK = CaseDesk(VAULT, CATALOGS, lambda: SETTINGS)
 LEAVING = Leaving(DESK)
 LADDER = UrgentLadder(CATALOGS, DESK, lambda: SETTINGS)
+CARD = CaseCard(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 
 
 async def opened(uow: UnitOfWork, *args: Any) -> tuple[Case, list[Reply]]:

@@ -22,7 +22,7 @@ from bot.services.staff import Staff
 from flows.inputs import Command, Media, Pick, Text
 from flows.outputs import Reply
 from storage import Database
-from tests.bot.services.test_cases import DESK, LADDER, LEAVING
+from tests.bot.services.test_cases import CARD, DESK, LADDER, LEAVING
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,6 +51,7 @@ def reception(library: FlowLibrary) -> Reception:
         LEAVING,
         LADDER,
         ConsoleAccess(VAULT, Console, None),
+        CARD,
     )
 
 

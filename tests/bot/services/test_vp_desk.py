@@ -15,12 +15,20 @@ from bot.services.vp_desk import VpDesk
 from flows.inputs import Command, Text
 from storage import Database
 from storage.people import Profile
-from tests.bot.services.test_cases import CATALOGS, DESK, VAULT, a_parent, opened, register
+from tests.bot.services.test_cases import (
+    CARD,
+    CATALOGS,
+    DESK,
+    VAULT,
+    a_parent,
+    opened,
+    register,
+)
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 STAFF_LANGUAGES = StaffLanguages(VAULT, CATALOGS, lambda: CATALOGS.languages)
 CONSOLE = ConsoleAccess(VAULT, Console, "https://bot.example.org")
-VP_DESK = VpDesk(CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK), STAFF_LANGUAGES, CONSOLE)
+VP_DESK = VpDesk(CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK), STAFF_LANGUAGES, CONSOLE, CARD)
 
 
 async def command(db: Database, person_id: int, name: str, argument: str | None = None) -> str:
