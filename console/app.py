@@ -205,7 +205,17 @@ async def who_may(request: web.Request, handler: Handler) -> web.StreamResponse:
 
 
 def build_console(core: Core, access: ConsoleAccess, wake: Callable[[], None]) -> web.Application:
-    from console import audit, board, case, flows, login, people, settings, translations  # pages
+    from console import (  # pages
+        audit,
+        board,
+        case,
+        flows,
+        login,
+        partners,
+        people,
+        settings,
+        translations,
+    )
 
     app = web.Application(middlewares=[security_headers, who_may])
     app[CONSOLE_KEY] = Console(
@@ -222,7 +232,7 @@ def build_console(core: Core, access: ConsoleAccess, wake: Callable[[], None]) -
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    for module in (login, board, case, people, audit, settings, flows, translations):
+    for module in (login, board, case, people, audit, settings, partners, flows, translations):
         module.add_routes(app.router)
     for name in STATIC_FILES:
         app.router.add_get(f"/static/{name}", _static(HERE / "static" / name))

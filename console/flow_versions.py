@@ -79,7 +79,7 @@ async def publish_text(
             newest = await uow.published.newest(KIND, file)
             if newest is None or newest.id != based_on:
                 return newest, None
-            if draft.base != flows.served:  # another flow changed since: check again
+            if not flows.is_current(draft):  # flows or catalogs changed since: check again
                 continue
             outcome = await flows.publish(uow, draft, actor.number, now)
             for name, version in outcome.versions.items():

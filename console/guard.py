@@ -28,7 +28,7 @@ class Permission(Enum):
     CASES = "cases"  # the board, a case's page, reassigning and closing
     PEOPLE = "people"  # VPs and coordinators, invitations
     AUDIT = "audit"  # the audit log and its export
-    SETTINGS = "settings"  # the coordinator's settings: form, history
+    SETTINGS = "settings"  # the coordinator's settings: form, history, partners
     FLOWS = "flows"  # the flows: diagram, check, try, publish, history, roll back
     TRANSLATIONS = "translations"  # the catalogs: edit, mark reviewed
     OWN_SESSIONS = "own sessions"  # one's own sessions, logout

@@ -5,8 +5,11 @@ An invalid file names each bad line; on reload the last good settings keep servi
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 import threading
+import unicodedata
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -170,6 +173,121 @@ class Console(_Strict):
         return self
 
 
+# The local map of services: what a VP may refer a family to (issue 17).
+PARTNER_KINDS = ("cjg", "wijkteam", "huisarts", "jeugdzorg", "school", "debt_help", "other")
+MAX_PARTNERS = 200
+MAX_PARTNER_ID = 40
+MAX_PARTNER_TEXT = 120  # a name, a contact person
+MAX_CONTACT_TEXT = 200  # an address, a website, an email address
+MAX_PHONE = 30
+PARTNER_ID = re.compile(r"[a-z0-9_]+")
+PHONE = re.compile(r"\+?[0-9][0-9 ()./-]*")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+WEBSITE = re.compile(r"https?://[^\s/]+\.[^\s]+", re.IGNORECASE)
+
+
+def _plain_line(value: str, limit: int) -> str:
+    """One line of plain text, at most `limit` characters: no control characters, no markup
+    that a chat would render (these are shown to parents and VPs as they are)."""
+    value = value.strip()
+    if not value:
+        raise ValueError("write something, or leave the field out")
+    if len(value) > limit:
+        raise ValueError(f"write at most {limit} characters")
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in value):
+        raise ValueError("write plain text on one line")
+    if any(char in "<>" for char in value):
+        raise ValueError("write plain text, without < or >")
+    return value
+
+
+class Contact(_Strict):
+    """A partner's public contact details, each optional: what a VP may pass on to a family."""
+
+    phone: str | None = None
+    address: str | None = None
+    website: str | None = None
+    email: str | None = None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = _plain_line(value, MAX_PHONE)
+        if not PHONE.fullmatch(value):
+            raise ValueError("write a phone number with digits, like +31 20 123 4567")
+        return value
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return None if value is None else _plain_line(value, MAX_CONTACT_TEXT)
+
+    @field_validator("website")
+    @classmethod
+    def _website(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = _plain_line(value, MAX_CONTACT_TEXT)
+        if not WEBSITE.fullmatch(value):
+            raise ValueError("write a web address that starts with https://")
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = _plain_line(value, MAX_CONTACT_TEXT)
+        if not EMAIL.fullmatch(value):
+            raise ValueError("write an email address like info@cjg.example")
+        return value
+
+
+class Partner(_Strict):
+    """An organisation of the local map of services: its kind, the languages it can serve
+    in, its public contact details and, when it has one, a fixed contact person."""
+
+    id: str
+    name: str
+    kind: Literal["cjg", "wijkteam", "huisarts", "jeugdzorg", "school", "debt_help", "other"]
+    languages: list[str] = Field(default_factory=list)
+    contact: Contact = Contact()
+    contact_person: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if len(value) > MAX_PARTNER_ID or not PARTNER_ID.fullmatch(value):
+            raise ValueError(
+                f"write at most {MAX_PARTNER_ID} characters a-z, 0-9 and _, like cjg_zuidoost"
+            )
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _plain_line(value, MAX_PARTNER_TEXT)
+
+    @field_validator("contact_person")
+    @classmethod
+    def _person(cls, value: str | None) -> str | None:
+        return None if value is None else _plain_line(value, MAX_PARTNER_TEXT)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, value: list[str]) -> list[str]:
+        unknown = [code for code in value if code not in LANGUAGES]
+        if unknown:
+            raise ValueError(
+                f"no language {', '.join(unknown)}; choose from {', '.join(LANGUAGES)}"
+            )
+        if len(set(value)) != len(value):
+            raise ValueError("name each language once")
+        return value
+
+
 class CoordinatorSettings(_Strict):
     version: Literal[1]
     organisation: Organisation
@@ -183,6 +301,21 @@ class CoordinatorSettings(_Strict):
     flood: Flood = Flood()
     matching: Matching = Matching()
     console: Console = Console()
+    partners: list[Partner] = Field(default_factory=list, max_length=MAX_PARTNERS)
+
+    @field_validator("partners")
+    @classmethod
+    def _unique(cls, value: list[Partner]) -> list[Partner]:
+        ids = [partner.id for partner in value]
+        twice = sorted({code for code in ids if ids.count(code) > 1})
+        if twice:
+            raise ValueError(
+                f"each partner needs its own id; used more than once: {', '.join(twice)}"
+            )
+        return value
+
+    def partner(self, partner_id: str) -> Partner | None:
+        return next((p for p in self.partners if p.id == partner_id), None)
 
     @field_validator("languages")
     @classmethod
@@ -225,6 +358,24 @@ def _line_of(root: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
     return line
 
 
+def _did_you_mean(loc: tuple[int | str, ...]) -> str:
+    """For a misspelled key: the known key it most resembles ("; did you mean email?")."""
+    model: type[BaseModel] = CoordinatorSettings
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue  # an item of a list: the list's own model
+        field = model.model_fields.get(part)
+        if field is None:
+            return ""
+        inner = [field.annotation, *getattr(field.annotation, "__args__", ())]
+        found = [t for t in inner if isinstance(t, type) and issubclass(t, BaseModel)]
+        if not found:  # list[Partner], Partner | None: the model inside
+            return ""
+        model = found[0]
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f"; did you mean {close[0]}?" if close else ""
+
+
 def parse_settings(text: str, path: Path) -> CoordinatorSettings:
     try:
         screen(text)  # before anything is built: size, anchors and aliases, nesting
@@ -249,6 +400,8 @@ def parse_settings(text: str, path: Path) -> CoordinatorSettings:
             loc = tuple(issue["loc"])
             field = ".".join(str(part) for part in loc) or "(top)"
             reason = str(issue["msg"]).removeprefix("Value error, ")
+            if issue["type"] == "extra_forbidden":
+                reason += _did_you_mean(loc)
             line = _line_of(root, loc)
             problems.append(f"line {line} ({field}): {reason}")
         raise SettingsFileError(path, problems) from None

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.i18n import with_flow_texts
@@ -66,6 +66,7 @@ class Draft:
     base: dict[str, str]  # what was served when it was drafted
     catalogs: dict[str, str]
     problems: list[Problem]
+    merged_into: dict[str, str] = field(default_factory=dict)  # the catalogs merged into
 
 
 class PublishedFlows:
@@ -176,11 +177,17 @@ class PublishedFlows:
             for code, text in catalogs.items()
             if text != self._library.catalog_texts.get(code)
         }
-        return Draft(flowset, changed, base, changed_catalogs, warnings)
+        merged_into = {code: self._library.catalog_texts.get(code, "") for code in changed_catalogs}
+        return Draft(flowset, changed, base, changed_catalogs, warnings, merged_into)
 
     async def prepare(self, changed: dict[str, str]) -> Draft:
         """`check` in a worker thread: the event loop goes on answering parents."""
         return await asyncio.to_thread(self.check, changed)
+
+    def is_current(self, draft: Draft) -> bool:
+        """Whether nothing it was drafted from (flows, catalogs) was published since."""
+        catalogs = {code: self._library.catalog_texts.get(code, "") for code in draft.catalogs}
+        return draft.base == self.served and draft.merged_into == catalogs
 
     async def publish(
         self,
@@ -195,8 +202,8 @@ class PublishedFlows:
         flows were published since it was prepared (prepare it again)."""
         if draft.flows is None:
             return Published({}, draft.problems)
-        if draft.base != self.served:
-            meanwhile = "other flows were published meanwhile: check the draft again"
+        if not self.is_current(draft):
+            meanwhile = "other flows or translations were published meanwhile: check again"
             return Published({}, [Problem("flows", None, meanwhile)])
         if not draft.changed:
             return Published({}, draft.problems)

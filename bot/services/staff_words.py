@@ -49,6 +49,17 @@ _OUTCOMES = {
     "blocked": N_("The parent was blocked"),
 }
 
+# The kinds of partner organisation (CoordinatorSettings.partners), for staff.
+_PARTNER_KINDS = {
+    "cjg": N_("Youth and family centre (CJG)"),
+    "wijkteam": N_("Neighbourhood team (wijkteam)"),
+    "huisarts": N_("General practitioner (huisarts)"),
+    "jeugdzorg": N_("Youth care (jeugdzorg)"),
+    "school": N_("School"),
+    "debt_help": N_("Debt help"),
+    "other": N_("Other organisation"),
+}
+
 
 def state(t: Translator, code: str) -> str:
     return t.gettext(_STATES[code]) if code in _STATES else code
@@ -65,6 +76,10 @@ def topic(t: Translator, code: str | None) -> str:
 
 def outcome(t: Translator, code: str) -> str:
     return t.gettext(_OUTCOMES[code]) if code in _OUTCOMES else code
+
+
+def partner_kind(t: Translator, code: str) -> str:
+    return t.gettext(_PARTNER_KINDS[code]) if code in _PARTNER_KINDS else code
 
 
 def urgency(t: Translator, urgent: bool) -> str:
