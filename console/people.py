@@ -109,6 +109,7 @@ def _roster(console: Console) -> StaffRoster:
         core.reception.cases,
         Staff(core.vault),
         lambda: core.coordinator.current.timings.invite_valid,
+        core.reception.staff_languages,
     )
 
 

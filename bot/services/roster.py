@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.services.bot_profile import deep_link
 from bot.services.cases import CaseDesk
-from bot.services.staff import COORDINATOR, VP, Staff
+from bot.services.staff import COORDINATOR, VP, Staff, StaffLanguages
 from storage import UnitOfWork
 from storage.people import Profile
 from storage.records import Person
@@ -86,11 +86,16 @@ def target(person: Person) -> str:
 
 class StaffRoster:
     def __init__(
-        self, cases: CaseDesk, staff: Staff, invite_valid: Callable[[], timedelta]
+        self,
+        cases: CaseDesk,
+        staff: Staff,
+        invite_valid: Callable[[], timedelta],
+        menus: StaffLanguages,
     ) -> None:
         self._cases = cases
         self._staff = staff
         self._invite_valid = invite_valid  # the coordinator's current setting
+        self._menus = menus  # a reviewer's menu has /console
 
     async def vps(self, uow: UnitOfWork, now: datetime) -> list[StaffLine]:
         load = await uow.cases.load_per_vp()
@@ -148,6 +153,8 @@ class StaffRoster:
         )
         if vp.reviewer and not changes.reviewer:
             await uow.console.end_sessions_of(vp.id, now)
+        if "reviewer" in changed:  # /console joins or leaves their command menu
+            await self._menus.send_menu(uow, replace(vp, reviewer=changes.reviewer), now)
         await uow.console.audit(by, "edit vp", target(vp), ", ".join(changed), now)
         await self._cases.offer_waiting(uow, now)
         return changed

@@ -50,6 +50,8 @@ MENUS = {
         ("help", N_("What you can do here")),
     ),
 }
+# A VP who reviews the translations of their languages has the console too (before /language).
+REVIEWER_ITEM = ("console", N_("A link to the web console"))
 
 
 class Staff:
@@ -129,5 +131,8 @@ class StaffLanguages:
     async def send_menu(self, uow: UnitOfWork, person: Person, now: datetime) -> None:
         """The command menu of their own chat, in their language."""
         t = staff_translator(self._catalogs, person)
-        commands = [(name, t.gettext(text)) for name, text in MENUS[person.role]]
+        items = list(MENUS[person.role])
+        if person.role == VP and person.reviewer:
+            items.insert(-2, REVIEWER_ITEM)
+        commands = [(name, t.gettext(text)) for name, text in items]
         await self._mail.menu(uow, person.subject_hash, person.sealed_chat, commands, now)

@@ -5,6 +5,7 @@ given and taken away (their sessions end)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -12,14 +13,16 @@ from sqlalchemy import select
 
 from bot.services.bot_profile import remember_username
 from bot.services.roster import Outcome, StaffRoster, VpChanges, median_span
-from bot.services.staff import Staff
+from bot.services.staff import Staff, StaffLanguages
 from storage import Database
 from storage.people import Profile
-from storage.tables import StaffAuditRow
+from storage.tables import OutboxMessage, StaffAuditRow
 from tests.bot.services.test_case_access import a_parent_with_key, accepted_case
-from tests.bot.services.test_cases import DESK, NOW, VAULT, register
+from tests.bot.services.test_cases import CATALOGS, DESK, NOW, VAULT, register
 
-ROSTER = StaffRoster(DESK, Staff(VAULT), lambda: timedelta(days=7))
+ROSTER = StaffRoster(
+    DESK, Staff(VAULT), lambda: timedelta(days=7), StaffLanguages(VAULT, CATALOGS, lambda: ["nl"])
+)
 
 
 async def audit(db: Database) -> list[tuple[int, str, str, str]]:
@@ -183,7 +186,24 @@ async def test_taking_the_reviewer_role_away_ends_their_sessions(database: Datab
         after = await uow.people.get(amina)
     assert given == taken == ["reviewer"]
     assert after is not None and not after.reviewer and sessions == []
+    # Their command menu is sent again each time: /console in it while they review.
+    assert [("console" in menu) for menu in await menus(database, after.subject_hash)] == [
+        True,
+        False,
+    ]
     assert [row for row in await audit(database) if row[1] == "edit vp"] == [
         (sanne, "edit vp", f"vp {amina}", "reviewer"),
         (sanne, "edit vp", f"vp {amina}", "reviewer"),
     ]
+
+
+async def menus(database: Database, recipient: str) -> list[list[str]]:
+    """The commands of every menu staged for `recipient`, oldest first."""
+    async with database.transaction() as uow:
+        rows = await uow._session.execute(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient == recipient, OutboxMessage.kind == "menu")
+            .order_by(OutboxMessage.id)
+        )
+        sealed = [row.sealed_payload for row in rows.scalars()]
+    return [[name for name, _ in json.loads(VAULT.open(s or ""))["commands"]] for s in sealed]
