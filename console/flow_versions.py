@@ -12,14 +12,13 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.i18n import N_
 from bot.services.published_flows import KIND, Published
 from console.app import PREFIX, actor_of, console_of, page, refused, words_of
 from console.guard import Permission, requires
+from console.history import lines_of
 from console.words import Words
 from flows.problems import Problem
-from storage import UnitOfWork
-from storage.published import CONSOLE, Version
+from storage.published import Version
 
 FLOWS = PREFIX + "/flows"
 SHOWN_VERSIONS = 20
@@ -27,33 +26,6 @@ NUMBER = re.compile(r"[0-9]{1,9}")
 CONTEXT_LINES = 3  # unchanged lines shown around a change
 MAX_EARLIER = 1000  # versions looked through for the one before (the history is short)
 ATTEMPTS = 3  # to publish while other flows are being published
-
-
-@dataclass(frozen=True)
-class Line:
-    """One published version as a list shows it."""
-
-    version: Version
-    source: str  # "the console", "the files"
-    by: str  # "Sanne de Vries (7)"; "" when from the files
-    in_use: bool
-
-
-async def lines_of(
-    uow: UnitOfWork, words: Words, versions: list[Version], newest: int
-) -> list[Line]:
-    names: dict[int, str] = {}
-    lines = []
-    for version in versions:
-        by = ""
-        if version.person_id is not None:
-            if version.person_id not in names:
-                person = await uow.people.get(version.person_id)
-                names[version.person_id] = person.name if person else "?"
-            by = f"{names[version.person_id]} ({version.person_id})"
-        source = words.gettext(N_("the console") if version.source == CONSOLE else N_("the files"))
-        lines.append(Line(version, source, by, version.id == newest))
-    return lines
 
 
 def number_of(value: object) -> int:

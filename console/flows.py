@@ -25,12 +25,12 @@ from console.flow_diagram import mermaid
 from console.flow_versions import (
     FLOWS,
     SHOWN_VERSIONS,
-    lines_of,
     number_of,
     publish_text,
     stale,
 )
 from console.guard import Permission, requires
+from console.history import Line, lines_of
 from console.words import Words
 from flows.flowset import SOURCE_LANGUAGE, FlowSet
 from flows.limits import MAX_ANSWER_LENGTH, MAX_FILE_BYTES
@@ -122,7 +122,7 @@ def _languages(request: web.Request) -> list[tuple[str, str]]:
 class Row:
     file: str
     flow: str
-    line: flow_versions.Line
+    line: Line
     problems: list[Problem]  # of the version in use
     unpublished: list[Problem]  # why the file on the server was not published
     coverage: list[Coverage]

@@ -29,10 +29,9 @@ from bot.services.published_settings import KIND
 from bot.services.staff import TOPICS
 from console.app import PREFIX, actor_of, console_of, page, refused, words_of
 from console.guard import Permission, requires
+from console.history import lines_of
 from console.words import Words
 from flows.durations import format_duration, parse_duration
-from storage import UnitOfWork
-from storage.published import CONSOLE, Version
 
 log = logging.getLogger(__name__)
 
@@ -524,35 +523,6 @@ def _label(words: Words, field: Field) -> str:
 # --- the pages ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Line:
-    """One published version as the history shows it."""
-
-    version: Version
-    source: str
-    by: str
-    in_use: bool
-
-
-async def _lines(uow: UnitOfWork, words: Words, versions: list[Version], served: int) -> list[Line]:
-    names: dict[int, str] = {}
-    lines = []
-    for version in versions:
-        by = ""
-        if version.person_id is not None:
-            if version.person_id not in names:
-                person = await uow.people.get(version.person_id)
-                names[version.person_id] = person.name if person else "?"
-            by = f"{names[version.person_id]} ({version.person_id})"
-        source = (
-            words.gettext("the console")
-            if version.source == CONSOLE
-            else words.gettext("the files")
-        )
-        lines.append(Line(version, source, by, version.id == served))
-    return lines
-
-
 async def _form_page(
     request: web.Request,
     values: dict[str, Any],
@@ -568,7 +538,7 @@ async def _form_page(
     served = console.core.published_settings.applied
     async with console.core.database.transaction() as uow:
         versions = await uow.published.history(KIND, limit=SHOWN_VERSIONS)
-        history = await _lines(uow, words, versions, served)
+        history = await lines_of(uow, words, versions, served)
     t = words.shared
     return page(
         request,
@@ -668,7 +638,7 @@ async def version_page(request: web.Request) -> web.Response:
         if version is None or version.kind != KIND:
             return refused(request, 404, words.gettext("There is no such version."))
         served = console.core.published_settings.applied
-        [line] = await _lines(uow, words, [version], served)
+        [line] = await lines_of(uow, words, [version], served)
     return page(request, "settings_version.html", {"line": line})
 
 

@@ -3,6 +3,7 @@ and the flows): the newest of a kind and name is live, the rest is history."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +14,11 @@ from storage.tables import PublishedRow
 
 PUBLISHED = PublishedRow.__table__.c  # type: ignore[attr-defined]
 FILES, CONSOLE = "files", "console"
+
+
+def content_hash(text: str) -> str:
+    """What tells two versions apart (and a file from what was published of it)."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import io
 import logging
 from dataclasses import dataclass
@@ -25,16 +24,12 @@ from bot.i18n import DOMAIN, LOCALES_DIR, Catalogs, _locale, is_flow_text
 from bot.services.clock import Clock
 from bot.services.flow_library import FlowLibrary
 from storage import Database, UnitOfWork
-from storage.published import CONSOLE, FILES
+from storage.published import CONSOLE, FILES, content_hash
 
 log = logging.getLogger(__name__)
 
 KIND = "catalog"
 Stamp = tuple[int, int]
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def with_new_texts(published: str, shipped: str, code: str) -> str | None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,17 +29,13 @@ from flows.flowset import FlowSet
 from flows.library import flow_paths, flow_sources, parse_flows
 from flows.problems import ERROR, FlowError, Problem
 from storage import Database, UnitOfWork
-from storage.published import CONSOLE, FILES, Version
+from storage.published import CONSOLE, FILES, Version, content_hash
 
 log = logging.getLogger(__name__)
 
 KIND = "flow"
 MAX_NAME = 32  # the published table's name column
 Stamp = tuple[tuple[str, int, int], ...]
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ instance looks for a newer version every second and takes it."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,17 +23,13 @@ from bot.services.coordinator_settings import (
 )
 from bot.services.task_kinds import FOLLOW_UP, NO_RESPONSE
 from storage import Database, UnitOfWork
-from storage.published import CONSOLE, FILES, Version
+from storage.published import CONSOLE, FILES, Version, content_hash
 
 log = logging.getLogger(__name__)
 
 KIND = "settings"
 # What reaches a parent later: held back during quiet hours (bot/services/flow_tasks.py).
 QUIET_KINDS = (FOLLOW_UP, NO_RESPONSE)
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

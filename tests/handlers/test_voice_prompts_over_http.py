@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.services.published_settings import content_hash
 from bot.services.reception import LISTEN_OFF, LISTEN_ON
 from storage import Database
 from storage.people import Profile
+from storage.published import content_hash
 from tests.botapi import FakeBotApi, FakeUser
 from tests.handlers.test_flows_over_http import buttons
 from tests.handlers.test_handoff_over_http import invite, join

@@ -13,9 +13,10 @@ from bot.i18n import LOCALES_DIR, Catalogs
 from bot.services.clock import ManualClock
 from bot.services.flow_library import FlowLibrary
 from bot.services.languages import LANGUAGES
-from bot.services.published_catalogs import KIND, PublishedCatalogs, content_hash
+from bot.services.published_catalogs import KIND, PublishedCatalogs
 from bot.settings import DEFAULT_FLOWS_DIR
 from storage import Database
+from storage.published import content_hash
 from tests.bot.services.test_cases import NOW
 
 HELLO = "welcome:hello:say.0"

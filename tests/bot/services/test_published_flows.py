@@ -17,11 +17,11 @@ from bot.services.clock import ManualClock
 from bot.services.flow_library import FlowLibrary
 from bot.services.languages import LANGUAGES
 from bot.services.published_catalogs import PublishedCatalogs
-from bot.services.published_flows import KIND, PublishedFlows, content_hash
+from bot.services.published_flows import KIND, PublishedFlows
 from bot.settings import DEFAULT_FLOWS_DIR
 from flows import engine
 from storage import Database
-from storage.published import CONSOLE, FILES
+from storage.published import CONSOLE, FILES, content_hash
 from tests.bot.services.test_cases import NOW
 from tests.flows.hostile import huge
 

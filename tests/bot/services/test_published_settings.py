@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 
 from bot.services.clock import ManualClock
 from bot.services.coordinator_settings import SETTINGS_FILE, SettingsFile
-from bot.services.published_settings import KIND, PublishedSettings, content_hash
+from bot.services.published_settings import KIND, PublishedSettings
 from bot.services.task_kinds import FOLLOW_UP, NO_RESPONSE
 from bot.settings import DEFAULT_FLOWS_DIR
 from storage import Database
+from storage.published import content_hash
 from tests.bot.services.test_cases import NOW
 
 ZONE = ZoneInfo("Europe/Amsterdam")
