@@ -28,6 +28,7 @@ from bot.services.published_catalogs import PublishedCatalogs
 from bot.services.published_flows import PublishedFlows
 from bot.services.published_settings import PublishedSettings
 from bot.services.reception import Reception
+from bot.services.referrals import Referrals, register_referral_tasks
 from bot.services.scheduling import TaskRegistry
 from bot.services.staff import Staff
 from bot.services.urgent import UrgentLadder, register_urgent_tasks
@@ -149,7 +150,10 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     cases = CaseDesk(vault, catalogs, lambda: coordinator.current)
     leaving = Leaving(cases)
     ladder = UrgentLadder(catalogs, cases, lambda: coordinator.current)
-    conversations = Conversations(vault, library, ButtonTokens(vault.key("buttons")), cases)
+    referrals = Referrals(vault, catalogs, cases, lambda: coordinator.current, settings.timezone)
+    conversations = Conversations(
+        vault, library, ButtonTokens(vault.key("buttons")), cases, referrals
+    )
     tasks = TaskRegistry()
     register_maintenance(tasks, coordinator)
     register_flow_tasks(
@@ -159,6 +163,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
         lambda now: coordinator.current.quiet_hours.until(now, settings.timezone),
     )
     register_case_tasks(tasks, cases)
+    register_referral_tasks(tasks, referrals)
     register_urgent_tasks(tasks, ladder)
     flood = Flood(vault, catalogs, cases.relay, lambda: coordinator.current.flood)
     register_flood_tasks(tasks, flood)
@@ -194,7 +199,10 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
             leaving,
             ladder,
             console,
-            CaseCard(vault, catalogs, cases, lambda: coordinator.current, settings.timezone),
+            CaseCard(
+                vault, catalogs, cases, referrals, lambda: coordinator.current, settings.timezone
+            ),
+            referrals,
         ),
         leaving=leaving,
         flood=flood,

@@ -35,6 +35,7 @@ class Card:
     opened: datetime
     age: timedelta
     clock: UrgentClock | None
+    mediation: bool
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def card(w: Words, entry: BoardCase) -> Card:
         opened=case.created_at,
         age=entry.age,
         clock=entry.clock,
+        mediation=entry.mediation,
     )
 
 
@@ -72,6 +74,7 @@ def titles(w: Words) -> dict[str, str]:
         "offered": w.gettext("Offered"),
         "accepted": w.gettext("Accepted, no contact yet"),
         "in_contact": w.gettext("In contact"),
+        "referred": w.gettext("Referred to a partner, care is starting"),
     }
 
 
@@ -92,6 +95,7 @@ async def board(request: web.Request) -> web.Response:
         {
             "groups": groups,
             "breaches": [card(w, entry) for entry in shown.breaches],
+            "mediations": [card(w, entry) for entry in shown.mediations],
             "empty": shown.empty,
             "now": now,
             "refresh": REFRESH_SECONDS,

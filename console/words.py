@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 
 from bot.i18n import LOCALES_DIR, Catalogs, Translator, ensure_compiled
 from bot.services.staff import STAFF_LANGUAGE
@@ -50,6 +50,10 @@ class Words:
     def iso(self, moment: datetime) -> str:
         """Machine-readable, for <time datetime="…">."""
         return moment.astimezone(self.zone).isoformat(timespec="minutes")
+
+    def day(self, moment: date) -> str:
+        """A day without a time: an appointment."""
+        return format_date(moment, "full", locale=self._locale)
 
     def span(self, length: timedelta) -> str:
         """A duration in words: "3 hours", "2 days"."""

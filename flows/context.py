@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from flows.effects import Effect
 from flows.flowset import FlowSet
 from flows.outputs import Reply
+from flows.texts import fill
 
 
 @dataclass
@@ -25,4 +26,5 @@ class StepContext:
     trace: list[str] = field(default_factory=list)
 
     def say(self, context: str, source: str) -> None:
-        self.outputs.append(self.flows.translated_reply(self.lang, context, source))
+        reply = self.flows.translated_reply(self.lang, context, source)
+        self.outputs.append(replace(reply, text=fill(reply.text, self.results)))

@@ -48,6 +48,24 @@ class CheckIn:
 
 
 @dataclass(frozen=True)
+class ReferralAnswer:
+    """The referral flow: the parent was `asked` whether care started with the partner of
+    `referral`, or answered helps, not_yet or stuck."""
+
+    answer: str
+    referral: int | None = None
+
+
+@dataclass(frozen=True)
+class ShowPartners:
+    """The local organisations of `kind` with their contact details, shown where the step
+    stood: after the first `at` of the outputs."""
+
+    kind: str
+    at: int = 0
+
+
+@dataclass(frozen=True)
 class Rated:
     """The anonymous satisfaction answer (counted, never linked to the parent)."""
 
@@ -61,5 +79,7 @@ Effect = (
     | ScheduleNoResponse
     | ShowedEmergency
     | CheckIn
+    | ReferralAnswer
+    | ShowPartners
     | Rated
 )

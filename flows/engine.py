@@ -18,6 +18,7 @@ from flows.limits import MAX_STEPS_PER_INPUT
 from flows.model import Node
 from flows.outputs import Choice, Reply
 from flows.steps import load_all
+from flows.texts import fill
 
 STEPS = load_all()
 # Answers a parent gave before their question was asked ("Is this your question?" — yes):
@@ -86,7 +87,7 @@ def show(flows: FlowSet, state: Conversation, lang: str) -> list[Reply]:
     if state.finished:
         return []
     node = flows.flows[state.flow].nodes[state.node]
-    replies = _node_messages(flows, state.flow, node, lang, state.step)
+    replies = _node_messages(flows, state.flow, node, lang, state.step, state.results)
     if replies:
         replies[0] = replace(replies[0], prompt=f"{state.flow}:{node.id}")
     return replies
@@ -186,7 +187,9 @@ def _enter(ctx: StepContext, state: Conversation, flow: str, target: str) -> Out
         if node.waits:
             step += 1
             last = len(ctx.outputs)
-            ctx.outputs += _node_messages(ctx.flows, flow, node, ctx.lang, step, last_only=True)
+            ctx.outputs += _node_messages(
+                ctx.flows, flow, node, ctx.lang, step, ctx.results, last_only=True
+            )
             if last == first:  # the node's only message
                 _mark_prompt(ctx.outputs, last, f"{flow}:{node.id}")
             if node.no_response is not None:
@@ -220,13 +223,20 @@ def _prefilled(ctx: StepContext, node: Node) -> str | None:
 
 
 def _node_messages(
-    flows: FlowSet, flow: str, node: Node, lang: str, step: int, last_only: bool = False
+    flows: FlowSet,
+    flow: str,
+    node: Node,
+    lang: str,
+    step: int,
+    results: dict[str, Any],
+    last_only: bool = False,
 ) -> list[Reply]:
     """A waiting node's messages; the last carries the buttons, named by step and index."""
     texts = list(enumerate(node.say))
     if last_only:
         texts = texts[-1:]
     replies = [flows.translated_reply(lang, f"{flow}:{node.id}:say.{i}", t) for i, t in texts]
+    replies = [replace(reply, text=fill(reply.text, results)) for reply in replies]
     if node.choose and replies:
         choices = tuple(
             (Choice(flows.text(lang, f"{flow}:{node.id}:choose.{i}", option.label), f"{step}:{i}"),)

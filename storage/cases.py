@@ -21,22 +21,37 @@ from storage.tables import (
     CaseNoteRow,
     CaseRow,
     HeldMessageRow,
+    MediationRow,
     OfferRow,
     ParentBlockRow,
+    ReferralRow,
     RelayRow,
 )
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: an alias read aloud or retyped stays unambiguous.
 ALIAS_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 ALIAS_LENGTH = 4
-OPEN_STATUSES = ("waiting", "offered", "accepted", "in_contact")
-RELAYING = ("accepted", "in_contact")
+# "referred": passed on to a partner, still open and relaying while care starts (#17)
+OPEN_STATUSES = ("waiting", "offered", "accepted", "in_contact", "referred")
+RELAYING = ("accepted", "in_contact", "referred")
 CASE = CaseRow.__table__.c  # type: ignore[attr-defined]
 OFFER = OfferRow.__table__.c  # type: ignore[attr-defined]
 EVENT = CaseEventRow.__table__.c  # type: ignore[attr-defined]
 MEMBER = CaseMemberRow.__table__.c  # type: ignore[attr-defined]
 ACCESS = CaseAccessRow.__table__.c  # type: ignore[attr-defined]
 BLOCK = ParentBlockRow.__table__.c  # type: ignore[attr-defined]
+MEDIATION = MediationRow.__table__.c  # type: ignore[attr-defined]
+# Every row that belongs to a case, erased with it (purge, /forget), children first.
+CASE_CHILDREN = (
+    OfferRow,
+    CaseEventRow,
+    CaseMemberRow,
+    RelayRow,
+    HeldMessageRow,
+    CaseNoteRow,
+    MediationRow,
+    ReferralRow,
+)
 
 
 EventValue = str | int | bool | None
@@ -128,18 +143,25 @@ class Cases:
         return [_case(row) for row in rows.scalars()]
 
     async def open_count(self, parent_id: int) -> int:
+        """Toward the parent's limit: a referred case does not count."""
+        counted = [status for status in OPEN_STATUSES if status != "referred"]
         query = (
             select(func.count())
             .select_from(CaseRow)
-            .where(CASE.parent_id == parent_id, CASE.status.in_(OPEN_STATUSES))
+            .where(CASE.parent_id == parent_id, CASE.status.in_(counted))
         )
         return int((await self._session.execute(query)).scalar_one())
 
     async def load_per_vp(self) -> dict[int, int]:
-        """Open cases per VP: routing ranks by it and never goes past capacity."""
+        """Open cases per VP: routing ranks by it and never goes past capacity. A referred
+        case counts only while a mediation on it is open."""
+        mediating = select(MEDIATION.case_id).where(MEDIATION.closed_at.is_(None))
+        counted = CASE.status.in_([s for s in OPEN_STATUSES if s != "referred"]) | (
+            (CASE.status == "referred") & CASE.id.in_(mediating)
+        )
         query = (
             select(CASE.vp_id, func.count())
-            .where(CASE.vp_id.is_not(None), CASE.status.in_(OPEN_STATUSES))
+            .where(CASE.vp_id.is_not(None), counted)
             .group_by(CASE.vp_id)
         )
         return {int(vp): int(n) for vp, n in (await self._session.execute(query)).all()}
@@ -355,11 +377,10 @@ class Cases:
 
     async def purge(self, case_ids: list[int]) -> None:
         """Every row of these cases: offers, history, members, relay copies, held messages,
-        notes."""
+        notes, referrals and mediations."""
         if not case_ids:
             return
-        children = (OfferRow, CaseEventRow, CaseMemberRow, RelayRow, HeldMessageRow, CaseNoteRow)
-        for child in children:
+        for child in CASE_CHILDREN:
             table = child.__table__  # type: ignore[union-attr]
             await self._session.execute(delete(table).where(table.c.case_id.in_(case_ids)))
         await self._session.execute(delete(CaseRow).where(CASE.id.in_(case_ids)))

@@ -12,18 +12,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from storage.cases import CASE_CHILDREN
 from storage.records import ConversationRecord
 from storage.tables import (
-    CaseEventRow,
-    CaseMemberRow,
-    CaseNoteRow,
     CaseRow,
     ConversationRow,
     FlowVersionRow,
     HeldMessageRow,
-    OfferRow,
     ParentBlockRow,
-    RelayRow,
 )
 
 CONVERSATION = ConversationRow.__table__  # type: ignore[attr-defined]
@@ -144,8 +140,7 @@ async def erase_parent_rows(session: AsyncSession, parent_id: int) -> None:
         CaseRow.__table__.c.parent_id == parent_id  # type: ignore[attr-defined]
     )
     tables = SQLModel.metadata.tables
-    children = (OfferRow, CaseEventRow, CaseMemberRow, RelayRow, HeldMessageRow, CaseNoteRow)
-    for child in (tables[row.__tablename__] for row in children):
+    for child in (tables[row.__tablename__] for row in CASE_CHILDREN):
         await session.execute(delete(child).where(child.c.case_id.in_(cases)))
     owned = (ParentBlockRow, CaseRow, ConversationRow)
     for table in (tables[row.__tablename__] for row in owned):

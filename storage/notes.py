@@ -18,10 +18,17 @@ class CaseNotes:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(self, case_id: int, person_id: int, sealed_text: str, now: datetime) -> None:
+    async def add(
+        self, case_id: int, person_id: int, sealed_text: str, now: datetime, kind: str = "note"
+    ) -> None:
+        """`kind`: "note", or "step" for a mediation step and its result."""
         self._session.add(
             CaseNoteRow(
-                case_id=case_id, person_id=person_id, sealed_text=sealed_text, written_at=now
+                case_id=case_id,
+                person_id=person_id,
+                sealed_text=sealed_text,
+                written_at=now,
+                kind=kind,
             )
         )
         await self._session.flush()
@@ -29,7 +36,9 @@ class CaseNotes:
     async def of_case(self, case_id: int) -> list[CaseNote]:
         """Oldest first."""
         rows = await self._session.execute(
-            select(NOTE.id, NOTE.case_id, NOTE.person_id, NOTE.sealed_text, NOTE.written_at)
+            select(
+                NOTE.id, NOTE.case_id, NOTE.person_id, NOTE.sealed_text, NOTE.written_at, NOTE.kind
+            )
             .where(NOTE.case_id == case_id)
             .order_by(NOTE.id)
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class Case:
     @property
     def relaying(self) -> bool:
         """A VP has it: messages go both ways."""
-        return self.status in ("accepted", "in_contact")
+        return self.status in ("accepted", "in_contact", "referred")
 
 
 @dataclass(frozen=True)
@@ -138,3 +138,35 @@ class CaseNote:
     person_id: int
     sealed_text: str
     written_at: datetime
+    kind: str = "note"  # or "step": a mediation step and its result
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A case referred to a partner: when, the appointment day if known, and how the
+    check-ins about it went."""
+
+    id: int
+    case_id: int
+    partner_id: str
+    referred_at: datetime
+    appointment_on: date | None
+    asked_at: datetime | None
+    answered_at: datetime | None
+    not_yet: int
+    reached_at: datetime | None
+    stalled_at: datetime | None
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Mediation:
+    """Care stalled after a referral: the VP's task until they close it."""
+
+    id: int
+    case_id: int
+    referral_id: int
+    reason: str
+    opened_at: datetime
+    steps: int
+    closed_at: datetime | None

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.sql.expression import false
 from sqlmodel import Field, SQLModel
 
@@ -371,6 +382,54 @@ class CaseNoteRow(SQLModel, table=True):
     person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
     sealed_text: str = Field(sa_column=Column(Text, nullable=False))
     written_at: datetime = Field(sa_column=_utc())
+    # "note", or "step": a mediation step and its result, written while care stalled
+    kind: str = Field(
+        default="note", sa_column=Column(String(8), nullable=False, server_default="note")
+    )
+
+
+class ReferralRow(SQLModel, table=True):
+    """A case referred to a partner organisation: the case stays open (status "referred") and
+    the parent is asked later whether care started. Erased with the case."""
+
+    __tablename__ = "referral"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    partner_id: str = Field(max_length=40)
+    referred_at: datetime = Field(sa_column=_utc())
+    appointment_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    asked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    not_yet: int = 0  # "not yet" answers so far; the second opens a mediation
+    reached_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    stalled_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class MediationRow(SQLModel, table=True):
+    """Care stalled after a referral: a task for the case's VP until they close it. Its steps
+    are sealed case notes of kind "step"."""
+
+    __tablename__ = "mediation"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    referral_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("referral.id", ondelete="CASCADE"), nullable=False)
+    )
+    reason: str = Field(max_length=16)  # "stuck", or "not_yet" twice
+    opened_at: datetime = Field(sa_column=_utc())
+    steps: int = 0
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class ParentBlockRow(SQLModel, table=True):
@@ -420,6 +479,22 @@ class CaseFiguresRow(SQLModel, table=True):
     contact_seconds_total: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     contact_seconds_max: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     breaches: int = 0
+
+
+class PartnerFiguresRow(SQLModel, table=True):
+    """What became of referrals, per partner and week (of the event): referred, reached
+    (the parent got in touch), helped (closed as helped), stalled (a mediation opened),
+    mediated (a mediation step recorded). No row links to a person or a case."""
+
+    __tablename__ = "partner_figures"
+
+    week: str = Field(primary_key=True, max_length=10)
+    partner_id: str = Field(primary_key=True, max_length=40)
+    referrals: int = 0
+    reached: int = 0
+    helped: int = 0
+    stalled: int = 0
+    mediated: int = 0
 
 
 class SatisfactionRow(SQLModel, table=True):

@@ -21,6 +21,7 @@ from storage.outbox import OutboxRepository
 from storage.people import People
 from storage.prompts import VoicePromptRepository
 from storage.published import PublishedVersions
+from storage.referrals import Referrals
 from storage.relay import Relays
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
 from storage.roster import Roster
@@ -42,6 +43,7 @@ class UnitOfWork:
         self.flow_versions = FlowVersions(session)
         self.cases = Cases(session)
         self.notes = CaseNotes(session)
+        self.referrals = Referrals(session)
         self.people = People(session)
         self.relays = Relays(session)
         self.figures = Figures(session)

@@ -21,7 +21,7 @@ from bot.services.routing import GENDERS, Needs, Reason, route
 from storage import UnitOfWork
 from storage.board import OpenCase
 from storage.cases import OPEN_STATUSES
-from storage.records import Case, Person
+from storage.records import Case, Mediation, Person, Referral
 
 # An urgent clock with less than this left shows as "soon".
 SOON = timedelta(hours=12)
@@ -75,12 +75,14 @@ class BoardCase:
     case: OpenCase
     clock: UrgentClock | None
     age: timedelta  # since it was opened
+    mediation: bool = False  # referred, care stalled, and its VP mediates
 
 
 @dataclass(frozen=True)
 class Board:
     groups: tuple[tuple[str, list[BoardCase]], ...]  # (state, its cases), every state
     breaches: list[BoardCase]  # open cases whose deadline was missed
+    mediations: list[BoardCase]  # referred cases whose care stalled: their VP mediates
 
     @property
     def empty(self) -> bool:
@@ -90,8 +92,14 @@ class Board:
 async def board(uow: UnitOfWork, settings: CoordinatorSettings, now: datetime) -> Board:
     """Open cases by state; in each state urgent first, then the oldest."""
     limit = settings.urgent.breach_after
+    mediating = await uow.referrals.mediating()
     shown = [
-        BoardCase(case, urgent_clock(case, limit, now), max(now - case.created_at, timedelta(0)))
+        BoardCase(
+            case,
+            urgent_clock(case, limit, now),
+            max(now - case.created_at, timedelta(0)),
+            case.id in mediating,
+        )
         for case in await uow.board.open_cases()
     ]
 
@@ -102,7 +110,8 @@ async def board(uow: UnitOfWork, settings: CoordinatorSettings, now: datetime) -
         (state, sorted((e for e in shown if e.case.status == state), key=order)) for state in GROUPS
     )
     breaches = sorted((e for e in shown if e.case.breached_at is not None), key=order)
-    return Board(groups, breaches)
+    mediations = sorted((e for e in shown if e.mediation), key=order)
+    return Board(groups, breaches, mediations)
 
 
 @dataclass(frozen=True)
@@ -208,6 +217,9 @@ class CaseView:
     moments: list[Moment]
     explanation: Explanation
     notes: int  # how many notes the VPs keep on it; their text is theirs
+    referral: Referral | None  # the partner it is referred to, while it is
+    partner: str | None  # that partner's name (its id when it left the map)
+    mediation: Mediation | None  # care stalled: the VP mediates
 
     @property
     def open(self) -> bool:
@@ -218,6 +230,7 @@ async def case_view(
     uow: UnitOfWork, case: Case, t: Translator, settings: CoordinatorSettings, now: datetime
 ) -> CaseView:
     vp = await uow.people.get(case.vp_id) if case.vp_id is not None else None
+    referral = await uow.referrals.current(case.id)
     return CaseView(
         case=case,
         vp=vp,
@@ -225,4 +238,14 @@ async def case_view(
         moments=await timeline(uow, case, t),
         explanation=await explain(uow, case, settings),
         notes=await uow.notes.count(case.id),
+        referral=referral,
+        partner=_partner_name(settings, referral),
+        mediation=await uow.referrals.mediation(case.id),
     )
+
+
+def _partner_name(settings: CoordinatorSettings, referral: Referral | None) -> str | None:
+    if referral is None:
+        return None
+    partner = settings.partner(referral.partner_id)
+    return partner.name if partner is not None else referral.partner_id

@@ -17,6 +17,7 @@ from bot.services import staff_words as words
 from bot.services.cases import CaseDesk
 from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.privacy import IdentityVault
+from bot.services.referrals import Referrals
 from bot.services.staff import staff_translator
 from bot.services.task_kinds import FOLLOW_UP, MEDIATE, VP_REMINDER
 from flows.limits import TELEGRAM_TEXT_LIMIT
@@ -42,12 +43,14 @@ class CaseCard:
         vault: IdentityVault,
         catalogs: Catalogs,
         cases: CaseDesk,
+        referrals: Referrals,
         settings: Callable[[], CoordinatorSettings],
         zone: ZoneInfo,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._cases = cases  # the parent's answers, as the VP received them on Accept
+        self._referrals = referrals  # partner, appointment and mediation
         self._settings = settings
         self._zone = zone  # TIMEZONE: times on the card are the VP's clock
 
@@ -126,7 +129,7 @@ class CaseCard:
             t.gettext("Topic: {topic}").format(topic=words.topic(t, case.topic)),
             t.gettext("State: {state}").format(state=words.state(t, case.status)),
             *self._urgency(case, now, t),
-            # Partner and appointment (#17, part 2) come here, as lines of their own.
+            *await self._referrals.card_lines(uow, case, t),
             t.gettext("Next step: {step}").format(step=await self._next_step(uow, case, t)),
             "",
             t.gettext("Their question:"),
@@ -164,6 +167,8 @@ class CaseCard:
         for note in notes:
             when = words.time_of_day(t, note.written_at, self._zone)
             who = words.vp(people[note.person_id], note.person_id)
+            if note.kind == "step":
+                who += " – " + t.gettext("mediation step")
             line = f"{when} – {who}: {self._vault.open(note.sealed_text)}"
             if len("\n".join([*lines, line])) > TELEGRAM_TEXT_LIMIT:
                 replies.append(Reply("\n".join(lines), protect=True))

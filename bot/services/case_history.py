@@ -187,6 +187,21 @@ def _duo_added(t: Translator, d: Detail, who: Names) -> str:
     )
 
 
+def _referred(t: Translator, d: Detail, who: Names) -> str:
+    return t.gettext("{vp} referred the parent to {partner}; the question stays open.").format(
+        vp=who(d.get("vp")), partner=d.get("partner") or "-"
+    )
+
+
+def _referral_answer(t: Translator, d: Detail, who: Names) -> str:
+    answer = d.get("answer")
+    if answer == "helps":
+        return t.gettext("After the referral: the parent is in touch and it helps.")
+    if answer == "stuck":
+        return t.gettext("After the referral: the parent says it is stuck; mediation opened.")
+    return t.gettext("After the referral: the parent has not been in touch yet.")
+
+
 RENDERERS: dict[str, Renderer] = {
     "opened": _opened,
     "skipped": _skipped,
@@ -210,6 +225,9 @@ RENDERERS: dict[str, Renderer] = {
     "duo_asked": _duo_asked,
     "duo_refused": _duo_refused,
     "duo_added": _duo_added,
+    "referred": _referred,
+    "referral_answer": _referral_answer,
+    "mediation_step": _by_vp(N_("{vp} recorded a mediation step.")),
 }
 
 

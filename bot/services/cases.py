@@ -48,17 +48,12 @@ from storage.records import Case, Person, Task
 ACCEPT, DECLINE = "yes", "no"
 ASSIGN = "assign:"  # a coordinator's choice: assign:<case>:<person>[:sure<VP it had>]
 CONFIRMED = "sure"  # … confirmed although the VP does not speak the case's language
-# How a case ends; the VP chooses. "withdrawn" makes the case withdrawn, the rest closed.
-OUTCOMES = (
-    "helped",
-    "referred_cjg",
-    "referred_wijkteam",
-    "referred_huisarts",
-    "referred_other",
-    "no_contact",
-    "withdrawn",
-)
+# How a case ends; the VP chooses. "withdrawn" makes the case withdrawn, the rest closed. A
+# referral is no end: the case stays open, referred (bot.services.referrals); the outcomes
+# referred_cjg, referred_wijkteam, referred_huisarts, referred_other of older cases remain.
+OUTCOMES = ("helped", "no_contact", "withdrawn")
 BLOCKED = "blocked"
+NO_ANSWER = "no_answer"  # referred, and a check-in went unanswered (bot.services.referrals)
 
 
 def candidate(person: Person, load: dict[int, int]) -> Candidate:
@@ -362,6 +357,7 @@ class CaseDesk:
                 idempotency_key=f"mediate:{case.id}",
             )
         elif answer == "stop" and await uow.cases.close(case.id, "withdrawn", "withdrawn", now):
+            await self._end_referral(uow, case.id, "withdrawn", now)
             await uow.cases.note(case.id, "withdrawn", {"by": "parent"}, now)
             await self._withdraw_offers(uow, case, now)
             for member_id in await uow.cases.members(case.id):
@@ -372,6 +368,15 @@ class CaseDesk:
                         "thank you."
                     )
                     await self._tell(uow, member, text.format(alias=case.alias), case, now)
+
+    @staticmethod
+    async def _end_referral(uow: UnitOfWork, case_id: int, outcome: str, now: datetime) -> None:
+        """A closed case's referral ends; closed as helped, it counts for its partner as
+        reached and helped."""
+        for referral in await uow.referrals.end(case_id, now):
+            if outcome == "helped":
+                await uow.referrals.reached(referral, now)
+                await uow.referrals.count(referral.partner_id, "helped", now)
 
     async def _withdraw_offers(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
         """The case is taken: the others who had it on offer hear so."""
@@ -545,7 +550,7 @@ class CaseDesk:
         parent is told kindly. An urgent case before contact is given back instead: only
         the parent ends its clock."""
         t = staff_translator(self._catalogs, vp)
-        if outcome in (*OUTCOMES, BLOCKED) and await self._before_contact(uow, case):
+        if outcome in (*OUTCOMES, BLOCKED, NO_ANSWER) and await self._before_contact(uow, case):
             await self._give_back(uow, vp, case, f"{outcome}{history.BEFORE_CONTACT}", now)
             text = t.gettext(
                 "{alias} is urgent and nobody has been in contact with the parent yet, so it "
@@ -554,10 +559,11 @@ class CaseDesk:
             )
             return [Reply(text.format(alias=case.alias))]
         status = "withdrawn" if outcome == "withdrawn" else "closed"
-        if outcome not in (*OUTCOMES, BLOCKED) or not await uow.cases.close(
+        if outcome not in (*OUTCOMES, BLOCKED, NO_ANSWER) or not await uow.cases.close(
             case.id, status, outcome, now
         ):
             return [Reply(t.gettext("{alias} is already closed.").format(alias=case.alias))]
+        await self._end_referral(uow, case.id, outcome, now)
         closer = by or vp
         await uow.cases.note(case.id, status, {"vp": closer.id, "outcome": outcome}, now)
         await uow.cases.accessed(case, closer.id, "closed", now)
@@ -621,6 +627,7 @@ class CaseDesk:
         status = "withdrawn" if outcome == "withdrawn" else "closed"
         if not await uow.cases.close(case.id, status, outcome, now):
             return False
+        await self._end_referral(uow, case.id, outcome, now)
         await uow.cases.accessed(current, coordinator.id, "closed", now)
         # Read as "coordinator NAME closed it: OUTCOME." (case_history names staff by role).
         await uow.cases.note(case.id, status, {"vp": coordinator.id, "outcome": outcome}, now)

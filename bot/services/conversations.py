@@ -12,6 +12,7 @@ from bot.services.cases import CaseDesk
 from bot.services.flow_library import FlowLibrary
 from bot.services.node_tally import NodeTally
 from bot.services.privacy import IdentityVault
+from bot.services.referrals import Referrals
 from bot.services.task_kinds import FOLLOW_UP, NO_RESPONSE
 from bot.services.voice_prompts import VoicePrompts
 from flows import engine
@@ -19,9 +20,11 @@ from flows.effects import (
     CheckIn,
     OpenCase,
     Rated,
+    ReferralAnswer,
     ScheduleFollowUp,
     ScheduleNoResponse,
     SetLanguage,
+    ShowPartners,
 )
 from flows.flowset import FlowSet
 from flows.inputs import Input, Pick, Timeout
@@ -36,12 +39,18 @@ KEPT = "_kept"
 
 class Conversations:
     def __init__(
-        self, vault: IdentityVault, library: FlowLibrary, tokens: ButtonTokens, cases: CaseDesk
+        self,
+        vault: IdentityVault,
+        library: FlowLibrary,
+        tokens: ButtonTokens,
+        cases: CaseDesk,
+        referrals: Referrals,
     ) -> None:
         self._vault = vault
         self.library = library
         self._tokens = tokens
         self._cases = cases
+        self._referrals = referrals
         self.prompts = VoicePrompts()
         self.tally = NodeTally()
 
@@ -212,10 +221,15 @@ class Conversations:
         # Anonymous drop-off counts: which nodes conversations entered (no link to a person).
         entered = [step.split(":", 1) for step in outcome.trace if ">" not in step]
         self.tally.add(state.version, [(flow, node) for flow, node in entered], now)
+        outputs = list(outcome.outputs)
+        shown = [e for e in outcome.effects if isinstance(e, ShowPartners)]
+        for show in reversed(shown):  # where each step stood, the later ones first
+            local = self._referrals.local_map(parent.language or "nl", show.kind)
+            outputs[show.at : show.at] = local
         after: list[Reply] = []
         for effect in outcome.effects:
             after += await self._carry_out(uow, parent, subject, state, effect, now)
-        replies = [*outcome.outputs, *after]
+        replies = [*outputs, *after]
         if parent.listens:
             replies = await self.prompts.spoken(uow, flows, parent.language or "nl", replies)
         return self._signed(replies, subject)
@@ -252,6 +266,8 @@ class Conversations:
                 )
             case CheckIn(answer, case_id) if case_id is not None:
                 await self._cases.checked_in(uow, parent, case_id, answer, now)
+            case ReferralAnswer(answer, referral) if referral is not None:
+                await self._referrals.answered(uow, parent.id, referral, answer, now)
             case Rated(answer):
                 await uow.figures.rated(now, parent.language or "nl", answer)
         return []

@@ -111,6 +111,29 @@ class FollowUps(_Strict):
     satisfaction_after: Duration | None = timedelta(days=1)
 
 
+class Referrals(_Strict):
+    """A case referred to a partner (#17): the parent is asked whether care started, in the
+    referral flow (referral.yaml), never during quiet hours."""
+
+    # The check-in: this long after the appointment day starts, at checkin_at local time
+    # (1d: the day after the appointment, at 10:00).
+    checkin_after_appointment: Duration = timedelta(days=1)
+    checkin_at: time = time(10, 0)
+    checkin_without_date: Duration = timedelta(days=14)  # no appointment date given
+    ask_again_after: Duration = timedelta(days=3)  # after "not yet"; a second one: mediation
+    no_answer_after: Duration = timedelta(days=7)  # a check-in nobody answered: closed
+
+    @model_validator(mode="after")
+    def _positive(self) -> Referrals:
+        if min(self.checkin_without_date, self.ask_again_after, self.no_answer_after) <= timedelta(
+            0
+        ):
+            raise ValueError(
+                "checkin_without_date, ask_again_after and no_answer_after must be longer than 0s"
+            )
+        return self
+
+
 class Retention(_Strict):
     closed_cases: Duration = timedelta(days=90)
     idle_conversations: Duration = timedelta(days=30)
@@ -297,6 +320,7 @@ class CoordinatorSettings(_Strict):
     cases: Cases = Cases()
     urgent: Urgent = Urgent()
     follow_ups: FollowUps = FollowUps()
+    referrals: Referrals = Referrals()
     retention: Retention = Retention()
     flood: Flood = Flood()
     matching: Matching = Matching()

@@ -14,6 +14,7 @@ from bot.services.task_kinds import FOLLOW_UP, NO_RESPONSE
 from bot.services.turn import Turn
 from storage.records import Task
 
+STARTED_WITH = ("case", "referral", "partner")
 CHANNEL = "telegram"  # the terminal chat has no later: nothing can reach it afterwards
 
 
@@ -43,12 +44,19 @@ def register_flow_tasks(
                 case is None
                 or case.parent_id != parent.id
                 or case.status in ("closed", "withdrawn")
+                # referred: the referral flow asks about the partner instead
+                or (payload.get("flow") == "checkin" and case.status == "referred")
             ):
+                return
+        if "referral" in payload:  # … and about a referral that has not ended
+            referral = await turn.uow.referrals.get(int(payload["referral"]))
+            if referral is None or referral.ended_at is not None:
                 return
         if replies_of == NO_RESPONSE:
             replies = await conversations.wake(turn.uow, parent, subject, payload["step"], turn.now)
         else:
-            results = {"case": payload["case"]} if "case" in payload else None
+            # What the flow knows of why it was started: its case, referral and partner.
+            results = {key: payload[key] for key in STARTED_WITH if key in payload} or None
             replies = await conversations.begin(
                 turn.uow, parent, subject, turn.now, flow=payload["flow"], results=results
             )

@@ -21,6 +21,7 @@ from bot.services.languages import LANGUAGES, from_telegram_code
 from bot.services.leaving import Leaving
 from bot.services.privacy import IdentityVault
 from bot.services.prompt_recording import PromptRecording
+from bot.services.referrals import Referrals
 from bot.services.relay import HOLD_ACTION, Said
 from bot.services.sharing import CONSENT_ACTION, SHARE_ACTION, Sharing
 from bot.services.staff import (
@@ -74,6 +75,7 @@ class Reception:
         ladder: UrgentLadder,
         console: ConsoleAccess,
         card: CaseCard,
+        referrals: Referrals,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
@@ -84,8 +86,11 @@ class Reception:
         self.cases = cases
         self.leaving = leaving
         self.sharing = Sharing(vault, catalogs, cases)
+        self.referrals = referrals
         self.staff_languages = StaffLanguages(vault, catalogs, enabled)
-        self.vp_desk = VpDesk(catalogs, cases, self.sharing, self.staff_languages, console, card)
+        self.vp_desk = VpDesk(
+            catalogs, cases, self.sharing, self.staff_languages, console, card, referrals
+        )
         recording = PromptRecording(catalogs, conversations.library, enabled)
         self.coordinator_desk = CoordinatorDesk(
             catalogs, cases, ladder, self.staff_languages, recording, console

@@ -27,6 +27,8 @@ MENUS = {
         ("cases", N_("Your open questions")),
         ("case", N_("A question's card and its notes")),
         ("note", N_("Add a note to a question")),
+        ("refer", N_("Refer a question to a partner organisation")),
+        ("step", N_("Record a mediation step")),
         ("close", N_("Close a question with its outcome")),
         ("duo", N_("Bring in a second person")),
         ("block", N_("Block a parent who misbehaves")),

@@ -4,12 +4,12 @@ show these words, never the codes (`in_contact`, `safety`, `referred_cjg`)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime, format_timedelta
+from babel.dates import format_date, format_datetime, format_timedelta
 
 from bot.i18n import N_, Translator
 from bot.services.languages import FALLBACK_LANGUAGE, LANGUAGES
@@ -17,12 +17,13 @@ from flows.answers import without_symbol
 from storage.records import Case, Person
 
 # Case states as storage writes them (storage.cases), in their order of life.
-STATES = ("waiting", "offered", "accepted", "in_contact", "closed", "withdrawn")
+STATES = ("waiting", "offered", "accepted", "in_contact", "referred", "closed", "withdrawn")
 _STATES = {
     "waiting": N_("waiting for a vertrouwenspersoon"),
     "offered": N_("offered"),
     "accepted": N_("accepted"),
     "in_contact": N_("in contact"),
+    "referred": N_("referred, care is starting"),
     "closed": N_("closed"),
     "withdrawn": N_("withdrawn"),
 }
@@ -45,6 +46,7 @@ _OUTCOMES = {
     "referred_huisarts": N_("Referred to the huisarts"),
     "referred_other": N_("Referred elsewhere"),
     "no_contact": N_("No contact"),
+    "no_answer": N_("No answer after the referral"),
     "withdrawn": N_("Withdrawn by the parent"),
     "blocked": N_("The parent was blocked"),
 }
@@ -148,6 +150,11 @@ def duration(t: Translator, delta: timedelta) -> str:
 def time_of_day(t: Translator, moment: datetime, zone: ZoneInfo) -> str:
     """A moment as the coordinator's clock shows it, with the day: "23 nov., 14:05"."""
     return format_datetime(moment, "d MMM, HH:mm", tzinfo=zone, locale=_locale(t))
+
+
+def day(t: Translator, moment: date) -> str:
+    """A day in words: "maandag 14 december"."""
+    return format_date(moment, "EEEE d MMMM", locale=_locale(t))
 
 
 def vp(person: Person | None, vp_id: int) -> str:

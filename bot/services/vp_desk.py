@@ -11,6 +11,7 @@ from bot.services import staff_words as words
 from bot.services.case_card import CaseCard
 from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, CaseDesk
 from bot.services.console_access import ConsoleAccess
+from bot.services.referrals import Referrals
 from bot.services.relay import Said
 from bot.services.sharing import Sharing
 from bot.services.staff import LANGUAGE_ACTION, StaffLanguages, staff_translator
@@ -33,6 +34,7 @@ class VpDesk:
         languages: StaffLanguages,
         console: ConsoleAccess,
         card: CaseCard,
+        referrals: Referrals,
     ) -> None:
         self._catalogs = catalogs
         self._cases = cases
@@ -40,6 +42,7 @@ class VpDesk:
         self._languages = languages
         self._console = console  # a reviewer's link to the translations
         self._card = card
+        self._referrals = referrals
 
     async def handle(
         self,
@@ -109,8 +112,14 @@ class VpDesk:
                 return await self._card.show(uow, person, argument, now)
             case "note":
                 return await self._card.note(uow, person, incoming.argument, now)
-            case "close" | "block" | "duo":
+            case "close" | "block" | "duo" | "refer":
                 return await self._on_case(uow, person, incoming.name, argument, now, t)
+            case "appointment":
+                own = await self._own(uow, person)
+                return await self._referrals.appointment(uow, person, own, argument, now)
+            case "step":
+                own = await self._own(uow, person)
+                return await self._referrals.step(uow, person, own, incoming.argument, now)
             case "console" if self._console.may_use(person):  # a reviewer of translations
                 return [await self._console.answer(uow, person, now, t)]
         return [self._help(t, person)]
@@ -124,8 +133,9 @@ class VpDesk:
         now: datetime,
         t: Translator,
     ) -> list[Reply]:
-        """/close, /block and /duo act on one of the VP's own open cases, named or chosen."""
-        own = [c for c in await uow.cases.of_vp(person.id) if c.relaying]
+        """/close, /block, /duo and /refer act on one of the VP's own open cases, named or
+        chosen."""
+        own = await self._own(uow, person)
         if alias:
             case = next((c for c in own if c.alias == alias.upper()), None)
             if case is None:
@@ -152,8 +162,13 @@ class VpDesk:
             rows = tuple(
                 (Choice(words.outcome(t, o), f"{OUTCOME}{case.id}:{o}"),) for o in OUTCOMES
             )
+            if self._referrals.has_partners() and case.status != "referred":
+                refer = t.gettext("Referred to a partner: stays open")
+                rows += ((Choice(refer, f"{CLOSE}refer:{case.id}"),),)
             text = t.gettext("How did {alias} end? The parent gets a kind closing message.")
             return [Reply(text.format(alias=case.alias), choices=rows)]
+        if command == "refer":
+            return [self._referrals.choose_partner(t, case)]
         if command == "block":
             text = t.gettext(
                 "Block the parent of {alias}? The case closes, they are never offered to you "
@@ -174,9 +189,7 @@ class VpDesk:
         kind, _, rest = action.partition(":")
         parts = rest.split(":")
         # Keyed so that own.get(number(…)) finds nothing for data that is not a number.
-        own: dict[int | None, Case] = {
-            c.id: c for c in await uow.cases.of_vp(person.id) if c.relaying
-        }
+        own: dict[int | None, Case] = {c.id: c for c in await self._own(uow, person)}
         match kind + ":", parts:
             case "offer:", [offer_id, answer] if (
                 answer in (ACCEPT, DECLINE) and (offer := number(offer_id)) is not None
@@ -198,6 +211,16 @@ class VpDesk:
                 replies = await self._cases.close(uow, person, case, outcome, now)
                 await self._cases.offer_waiting(uow, now)  # there is room again
                 return replies
+            case "refer:", [case_id, partner_id] if (case := own.get(number(case_id))) is not None:
+                partner = self._referrals.partner(partner_id)
+                if partner is not None:
+                    return [self._referrals.choose_when(t, case, partner)]
+            case "when:", [case_id, partner_id, when] if (
+                case := own.get(number(case_id))
+            ) is not None:
+                return await self._referrals.chosen(uow, person, case, partner_id, when, now)
+            case "askref:", [case_id] if (case := own.get(number(case_id))) is not None:
+                return await self._referrals.ask_now(uow, person, case, now)
             case "block:", ["0"]:
                 return [Reply(t.gettext("Nothing has changed."))]
             case "block:", [case_id] if (case := own.get(number(case_id))) is not None:
@@ -208,6 +231,11 @@ class VpDesk:
                 if second is not None and second.active and second.id != person.id:
                     return await self._sharing.ask_consent(uow, person, case, second, now)
         return [Reply(t.gettext("That button no longer works."))]
+
+    @staticmethod
+    async def _own(uow: UnitOfWork, person: Person) -> list[Case]:
+        """The VP's own cases that relay (a second person's are not theirs to act on)."""
+        return [c for c in await uow.cases.of_vp(person.id) if c.relaying]
 
     @staticmethod
     def _cases_of(cases: list[Case], t: Translator) -> Reply:
@@ -246,6 +274,12 @@ class VpDesk:
             + t.gettext(
                 "/case ALIAS – a question's card: its facts, next step and notes\n"
                 "/note ALIAS TEXT – a note for the vertrouwenspersonen on the question"
+            )
+            + "\n"
+            + t.gettext(
+                "/refer ALIAS – refer a question to a partner organisation; it stays open\n"
+                "/appointment ALIAS DD-MM – the day of the appointment with the partner\n"
+                "/step ALIAS TEXT – a mediation step and its result, when care is stuck"
             )
             + console
         )

@@ -123,7 +123,7 @@ async def test_four_actors_from_flow_to_closing(api: FakeBotApi, database_url: s
         # close with an outcome; the parent is told kindly
         await amina.send_text("/close")
         [outcomes] = await amina.wait_for(1)
-        await amina.press(next(b for b in buttons(outcomes) if "CJG" in b["text"])["text"])
+        await amina.press(next(b for b in buttons(outcomes) if "Geholpen" in b["text"])["text"])
         [closed_note] = await amina.wait_for(1)
         [closing] = await parent.wait_for(1)
     assert "voice" in question and question["has_protected_content"]
@@ -150,7 +150,7 @@ async def test_four_actors_from_flow_to_closing(api: FakeBotApi, database_url: s
     assert edit["reply_to_message"]["message_id"] == copies[0]["message_id"]
     assert alias in closed_note["text"]
     assert closing["text"].startswith(RLM) and "Amina" in closing["text"]
-    assert (status, outcome) == ("closed", "referred_cjg")
+    assert (status, outcome) == ("closed", "helped")
     # the parent's own messages show a 👍 once they are passed on: a receipt that says nothing
     assert parent.chat.reactions.get(text["message_id"]) == [{"type": "emoji", "emoji": "👍"}]
     assert history == [

@@ -26,6 +26,7 @@ from tests.bot.services.test_cases import (
     LADDER,
     LEAVING,
     NOW,
+    REFERRALS,
     VAULT,
     opened,
     register,
@@ -112,7 +113,9 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
         held = await uow.relays.hold(first_key, None, said, NOW)
         outbox_before = await uow.outbox.pending_count()
     library = FlowLibrary(ROOT / "flows" / "defaults", lambda: ["nl"], frozenset())
-    conversations = Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK)
+    conversations = Conversations(
+        VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK, REFERRALS
+    )
     reception = Reception(
         VAULT,
         CATALOGS,
@@ -124,6 +127,7 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
         LADDER,
         ConsoleAccess(VAULT, Console, None),
         CARD,
+        REFERRALS,
     )
     tries: list[Input] = [
         Pick(f"relay:{held}:{first.id}"),  # the other parent's held message

@@ -77,7 +77,7 @@ async def test_the_board_groups_open_cases_urgent_first(database: Database) -> N
     async with database.transaction() as uow:
         shown = await case_board.board(uow, SETTINGS, NOW + timedelta(hours=3))
     groups = {state: [entry.case.alias for entry in cases] for state, cases in shown.groups}
-    assert list(groups) == ["waiting", "offered", "accepted", "in_contact"]
+    assert list(groups) == ["waiting", "offered", "accepted", "in_contact", "referred"]
     assert groups["offered"] == [urgent.alias, calm.alias]  # urgent first, though younger
     assert groups["waiting"] == [late.alias, nobody.alias]
     assert groups["accepted"] == [] and groups["in_contact"] == []

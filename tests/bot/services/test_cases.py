@@ -13,6 +13,7 @@ from bot.services.coordinator_settings import SettingsFile
 from bot.services.languages import LANGUAGES
 from bot.services.leaving import Leaving
 from bot.services.privacy import IdentityVault
+from bot.services.referrals import Referrals
 from bot.services.staff import Staff
 from bot.services.urgent import UrgentLadder
 from flows.outputs import Reply
@@ -30,7 +31,8 @@ SETTINGS = SettingsFile(ROOT / "flows" / "defaults").current
 DESK = CaseDesk(VAULT, CATALOGS, lambda: SETTINGS)
 LEAVING = Leaving(DESK)
 LADDER = UrgentLadder(CATALOGS, DESK, lambda: SETTINGS)
-CARD = CaseCard(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
+REFERRALS = Referrals(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
+CARD = CaseCard(VAULT, CATALOGS, DESK, REFERRALS, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 
 
 async def opened(uow: UnitOfWork, *args: Any) -> tuple[Case, list[Reply]]:

@@ -28,7 +28,7 @@ from flows.inputs import Command, Input, Pick, Text
 from flows.outputs import Reply
 from storage import Database
 from storage.tables import OutboxMessage
-from tests.bot.services.test_cases import CARD, DESK, LADDER, LEAVING
+from tests.bot.services.test_cases import CARD, DESK, LADDER, LEAVING, REFERRALS
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,7 +40,7 @@ PARENT = Subject("telegram", 5151)
 @pytest.fixture(scope="module")
 def conversations() -> Conversations:
     library = FlowLibrary(ROOT / "flows" / "defaults", lambda: ["nl"], frozenset())
-    return Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK)
+    return Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK, REFERRALS)
 
 
 Say = Callable[[Input], Awaitable[list[Reply]]]
@@ -59,6 +59,7 @@ async def at_the_question(db: Database, conversations: Conversations, clock: Man
         LADDER,
         ConsoleAccess(VAULT, Console, None),
         CARD,
+        REFERRALS,
     )
 
     async def say(incoming: Input) -> list[Reply]:

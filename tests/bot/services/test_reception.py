@@ -22,7 +22,7 @@ from bot.services.staff import Staff
 from flows.inputs import Command, Media, Pick, Text
 from flows.outputs import Reply
 from storage import Database
-from tests.bot.services.test_cases import CARD, DESK, LADDER, LEAVING
+from tests.bot.services.test_cases import CARD, DESK, LADDER, LEAVING, REFERRALS
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -40,7 +40,9 @@ def library() -> FlowLibrary:
 
 @pytest.fixture
 def reception(library: FlowLibrary) -> Reception:
-    conversations = Conversations(VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK)
+    conversations = Conversations(
+        VAULT, library, ButtonTokens(VAULT.key("buttons")), DESK, REFERRALS
+    )
     return Reception(
         VAULT,
         Catalogs(list(LANGUAGES)),
@@ -52,6 +54,7 @@ def reception(library: FlowLibrary) -> Reception:
         LADDER,
         ConsoleAccess(VAULT, Console, None),
         CARD,
+        REFERRALS,
     )
 
 

@@ -19,6 +19,7 @@ from tests.bot.services.test_cases import (
     CARD,
     CATALOGS,
     DESK,
+    REFERRALS,
     VAULT,
     a_parent,
     opened,
@@ -28,7 +29,9 @@ from tests.bot.services.test_cases import (
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 STAFF_LANGUAGES = StaffLanguages(VAULT, CATALOGS, lambda: CATALOGS.languages)
 CONSOLE = ConsoleAccess(VAULT, Console, "https://bot.example.org")
-VP_DESK = VpDesk(CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK), STAFF_LANGUAGES, CONSOLE, CARD)
+VP_DESK = VpDesk(
+    CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK), STAFF_LANGUAGES, CONSOLE, CARD, REFERRALS
+)
 
 
 async def command(db: Database, person_id: int, name: str, argument: str | None = None) -> str:
