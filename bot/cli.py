@@ -222,13 +222,16 @@ def i18n_check() -> int:
 
 
 async def invite(settings: Settings, args: argparse.Namespace) -> None:
-    """Print a one-time deep link that registers whoever opens it as a VP or coordinator."""
+    """Print a one-time deep link that registers whoever opens it as a VP, a coordinator or
+    a professional of a partner organisation."""
     from bot.services.bot_profile import deep_link
+    from bot.services.coordinator_settings import parse_settings
     from bot.services.privacy import IdentityVault
-    from bot.services.staff import COORDINATOR, TOPICS, VP, Staff
+    from bot.services.published_settings import KIND
+    from bot.services.staff import COORDINATOR, PARTNER, TOPICS, VP, Staff
     from storage.people import Profile
 
-    role = VP if args.command == "vp" else COORDINATOR
+    role = {"vp": VP, "partner": PARTNER}.get(args.command, COORDINATOR)
     languages = tuple(filter(None, (getattr(args, "languages", "") or "").split(",")))
     topics = tuple(filter(None, (getattr(args, "topics", "") or "").split(",")))
     unknown = [code for code in languages if code not in LANGUAGES]
@@ -243,6 +246,7 @@ async def invite(settings: Settings, args: argparse.Namespace) -> None:
         getattr(args, "gender", "") or "",
         topics,
         getattr(args, "capacity", 3),
+        getattr(args, "partner", "") or "",
     )
     core_settings = SettingsFile(settings.flows_dir).current
     database = await open_database(settings)
@@ -253,16 +257,23 @@ async def invite(settings: Settings, args: argparse.Namespace) -> None:
                 link_base = await deep_link(uow, "")
             except LookupError as error:
                 raise StartupError(f"{error}.") from None
+            published = await uow.published.newest(KIND)
+            if published is not None:  # what the console published wins over the file
+                core_settings = parse_settings(published.content, settings.flows_dir)
+            if role == PARTNER and core_settings.partner(profile.partner_id) is None:
+                known = ", ".join(p.id for p in core_settings.partners) or "none yet"
+                raise StartupError(
+                    f"--partner: no partner {profile.partner_id!r}; the partners are: {known} "
+                    "(add them in the console, Partners)"
+                )
             code, expires = await Staff(
                 IdentityVault(settings.secret_key.get_secret_value())
             ).invite(uow, profile, now, core_settings.timings.invite_valid)
     finally:
         await database.dispose()
     local = expires.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M")
-    print(
-        f"Invitation for {profile.name} ({'vertrouwenspersoon' if role == VP else role}), "
-        f"valid once until {local}:"
-    )
+    what = {VP: "vertrouwenspersoon", PARTNER: f"professional of {profile.partner_id}"}
+    print(f"Invitation for {profile.name} ({what.get(role, role)}), valid once until {local}:")
     print(link_base + code)
     print("Send it to them privately: whoever opens it first is registered.")
 
@@ -384,7 +395,11 @@ def _parser() -> argparse.ArgumentParser:
     flows.add_parser(
         "measure", help="words, taps and voice prompts per language; non-zero over the limits"
     ).add_argument("folder", nargs="?", help="a folder of flow files")
-    for role, what in (("vp", "a vertrouwenspersoon"), ("coordinator", "a coordinator")):
+    for role, what in (
+        ("vp", "a vertrouwenspersoon"),
+        ("coordinator", "a coordinator"),
+        ("partner", "a professional of a partner organisation (duo-coaching)"),
+    ):
         people = commands.add_parser(role, help=f"{what}: invitations").add_subparsers(
             dest="action", required=True
         )
@@ -397,6 +412,10 @@ def _parser() -> argparse.ArgumentParser:
             invite_parser.add_argument(
                 "--capacity", type=int, default=3, help="open cases at most (default 3)"
             )
+        if role == "partner":
+            invite_parser.add_argument(
+                "--partner", required=True, help="the partner's id, e.g. cjg_zuidoost"
+            )
     sim = commands.add_parser(
         "simulate", help="a week of synthetic cases on a virtual clock; prints SLA figures"
     )
@@ -404,7 +423,8 @@ def _parser() -> argparse.ArgumentParser:
         "--scenario",
         default="mixed",
         help="mixed (default), quick, nobody-answers, no-language-match: how the simulated VPs "
-        "answer and which language the parents speak",
+        "answer and which language the parents speak; referral: every case is referred to a "
+        "partner and followed until care started (or stalled, or went unanswered)",
     )
     sim.add_argument("--seed", type=int, default=1, help="the same seed gives the same run")
     sim.add_argument("--days", type=int, default=7, help="days of new cases (default 7)")
@@ -432,7 +452,7 @@ def _terminate_on_sigterm() -> None:
 
 async def _main_async(command: str, settings: Settings, args: argparse.Namespace) -> None:
     _terminate_on_sigterm()
-    if command in ("vp", "coordinator"):
+    if command in ("vp", "coordinator", "partner"):
         await invite(settings, args)
     if command == "console":
         await console_link(settings, args.coordinator)

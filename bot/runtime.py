@@ -24,6 +24,7 @@ from bot.services.languages import LANGUAGES
 from bot.services.leaving import Leaving
 from bot.services.maintenance import register_maintenance
 from bot.services.privacy import AnotherSecretKey, IdentityVault, claim_database
+from bot.services.professionals import Professionals
 from bot.services.published_catalogs import PublishedCatalogs
 from bot.services.published_flows import PublishedFlows
 from bot.services.published_settings import PublishedSettings
@@ -203,6 +204,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
                 vault, catalogs, cases, referrals, lambda: coordinator.current, settings.timezone
             ),
             referrals,
+            Professionals(vault, catalogs, cases, lambda: coordinator.current),
         ),
         leaving=leaving,
         flood=flood,

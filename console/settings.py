@@ -225,6 +225,37 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "referrals",
+        N_("Referrals"),
+        N_(
+            "A question referred to a partner stays open. The parent is asked whether they "
+            "got in touch, never during quiet hours; “not yet” twice, or “it’s stuck”, and "
+            "the vertrouwenspersoon mediates."
+        ),
+        (
+            _duration(
+                "referrals.checkin_after_appointment",
+                N_("Ask the parent after the appointment day starts, after"),
+                N_("1d: the day after the appointment, at the time below."),
+            ),
+            Field("referrals.checkin_at", "time", N_("At")),
+            _duration(
+                "referrals.checkin_without_date",
+                N_("Without an appointment date, ask after"),
+                N_("From the referral."),
+            ),
+            _duration(
+                "referrals.ask_again_after",
+                N_("After “not yet”, ask again after"),
+            ),
+            _duration(
+                "referrals.no_answer_after",
+                N_("Close as “no answer” after"),
+                N_("From a check-in nobody answered. The vertrouwenspersoon is told."),
+            ),
+        ),
+    ),
+    Section(
         "retention",
         N_("Keeping data"),
         N_("How long things are kept before they are erased."),
@@ -303,6 +334,7 @@ POSITIVE = {
     "urgent": ("breach_repeat",),
     "flood": ("per", "notice_every"),
     "console": ("link_valid", "idle_after", "session_max"),
+    "referrals": ("checkin_without_date", "ask_again_after", "no_answer_after"),
 }
 
 

@@ -19,6 +19,7 @@ from storage.tables import (
     CaseEventRow,
     CaseMemberRow,
     CaseNoteRow,
+    CaseProfessionalRow,
     CaseRow,
     HeldMessageRow,
     MediationRow,
@@ -49,6 +50,7 @@ CASE_CHILDREN = (
     RelayRow,
     HeldMessageRow,
     CaseNoteRow,
+    CaseProfessionalRow,
     MediationRow,
     ReferralRow,
 )
@@ -300,6 +302,11 @@ class Cases:
         if person_id not in await self.members(case_id):
             self._session.add(CaseMemberRow(case_id=case_id, person_id=person_id, added_at=now))
             await self._session.flush()
+
+    async def remove_member(self, case_id: int, person_id: int) -> None:
+        await self._session.execute(
+            delete(CaseMemberRow).where(MEMBER.case_id == case_id, MEMBER.person_id == person_id)
+        )
 
     async def members(self, case_id: int) -> list[int]:
         """Who may read and write the case: its VP, then any second person."""

@@ -23,6 +23,7 @@ class Profile:
     gender: str = ""
     topics: tuple[str, ...] = ()
     capacity: int = 3
+    partner_id: str = ""  # a professional: the partner organisation they work for
 
 
 PERSON = PersonRow.__table__  # type: ignore[attr-defined]
@@ -49,6 +50,7 @@ def _person(row: PersonRow | Row[Any]) -> Person:
         recording=row.recording or "",
         recording_at=row.recording_at,
         reviewer=row.reviewer,
+        partner_id=row.partner_id or "",
     )
 
 
@@ -68,6 +70,7 @@ class People:
                 gender=profile.gender,
                 topics=",".join(profile.topics),
                 capacity=profile.capacity,
+                partner_id=profile.partner_id,
                 expires_at=expires_at,
                 created_at=now,
             )
@@ -105,6 +108,7 @@ class People:
         row.display_name = row.display_name or invite.name.split()[0][:40]
         row.languages, row.gender, row.topics = invite.languages, invite.gender, invite.topics
         row.capacity, row.active = invite.capacity, True
+        row.partner_id = invite.partner_id or ""
         await self._session.flush()
         return _person(row)
 
@@ -117,6 +121,13 @@ class People:
     async def vps(self) -> list[Person]:
         rows = await self._session.execute(
             select(PersonRow).where(PersonRow.role == "vp")  # type: ignore[arg-type]
+        )
+        return [_person(row) for row in rows.scalars()]
+
+    async def professionals(self) -> list[Person]:
+        """The professionals of partner organisations (role "partner")."""
+        rows = await self._session.execute(
+            select(PersonRow).where(PersonRow.role == "partner")  # type: ignore[arg-type]
         )
         return [_person(row) for row in rows.scalars()]
 

@@ -108,6 +108,7 @@ class Person:
     recording: str = ""
     recording_at: datetime | None = None
     reviewer: bool = False  # a VP who reviews the translations of their languages
+    partner_id: str = ""  # a professional (role "partner"): their organisation
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,20 @@ class CaseNote:
     sealed_text: str
     written_at: datetime
     kind: str = "note"  # or "step": a mediation step and its result
+
+
+@dataclass(frozen=True)
+class CaseProfessional:
+    """A professional proposed for a case: asked, joined on the parent's yes, ended."""
+
+    id: int
+    case_id: int
+    person_id: int
+    proposed_by: int
+    asked_at: datetime
+    joined_at: datetime | None
+    ended_at: datetime | None
+    ended_by: str
 
 
 @dataclass(frozen=True)

@@ -287,6 +287,8 @@ class PersonRow(SQLModel, table=True):
         default=False,
         sa_column=Column(Boolean, nullable=False, default=False, server_default=false()),
     )
+    # A professional (role "partner"): the partner organisation they work for (settings).
+    partner_id: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
 
 
 class InviteRow(SQLModel, table=True):
@@ -302,6 +304,7 @@ class InviteRow(SQLModel, table=True):
     gender: str = Field(default="", max_length=1)
     topics: str = Field(default="", max_length=200)
     capacity: int = 3
+    partner_id: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
     expires_at: datetime = Field(sa_column=_utc())
     used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(sa_column=_utc())
@@ -388,6 +391,27 @@ class CaseNoteRow(SQLModel, table=True):
     )
 
 
+class CaseProfessionalRow(SQLModel, table=True):
+    """A professional of a partner proposed for a case (duo-coaching): asked, then joined on
+    the parent's yes (a case member from then on), until the duo ends."""
+
+    __tablename__ = "case_professional"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    person_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
+    proposed_by: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
+    asked_at: datetime = Field(sa_column=_utc())
+    joined_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # ended: the parent said no or stop, the VP ended it, or the case closed
+    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    ended_by: str = Field(default="", max_length=16)  # parent, vp, closed, refused
+
+
 class ReferralRow(SQLModel, table=True):
     """A case referred to a partner organisation: the case stays open (status "referred") and
     the parent is asked later whether care started. Erased with the case."""
@@ -416,6 +440,8 @@ class MediationRow(SQLModel, table=True):
     are sealed case notes of kind "step"."""
 
     __tablename__ = "mediation"
+    # The open ones (a VP's load, the board) without reading those long closed.
+    __table_args__ = (Index("ix_mediation_open", "closed_at", "case_id"),)
 
     id: int | None = Field(default=None, sa_column=_id())
     case_id: int = Field(

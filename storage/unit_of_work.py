@@ -19,6 +19,7 @@ from storage.figures import Figures
 from storage.notes import CaseNotes
 from storage.outbox import OutboxRepository
 from storage.people import People
+from storage.professionals import CaseProfessionals
 from storage.prompts import VoicePromptRepository
 from storage.published import PublishedVersions
 from storage.referrals import Referrals
@@ -44,6 +45,7 @@ class UnitOfWork:
         self.cases = Cases(session)
         self.notes = CaseNotes(session)
         self.referrals = Referrals(session)
+        self.professionals = CaseProfessionals(session)
         self.people = People(session)
         self.relays = Relays(session)
         self.figures = Figures(session)

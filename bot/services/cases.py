@@ -371,8 +371,10 @@ class CaseDesk:
 
     @staticmethod
     async def _end_referral(uow: UnitOfWork, case_id: int, outcome: str, now: datetime) -> None:
-        """A closed case's referral ends; closed as helped, it counts for its partner as
-        reached and helped."""
+        """A closed case's referral and duos with professionals end; closed as helped, the
+        referral counts for its partner as reached and helped."""
+        for duo in await uow.professionals.of_case(case_id):
+            await uow.professionals.end(duo.id, "closed", now)
         for referral in await uow.referrals.end(case_id, now):
             if outcome == "helped":
                 await uow.referrals.reached(referral, now)
@@ -406,6 +408,7 @@ class CaseDesk:
         """The VP no longer has the case: the parent hears that someone else is being found,
         and it is offered again; an urgent case nobody was in contact on climbs the ladder
         from where its clock stands."""
+        await self._without_professionals(uow, case, now)
         await uow.cases.release(case.id, now)
         await uow.cases.note(case.id, "released", {"vp": vp.id, "reason": reason}, now)
         t = self._catalogs.translator(case.language)
@@ -421,6 +424,20 @@ class CaseDesk:
             await self._climb_again(uow, released, now)
         else:
             await self.offer_next(uow, released, now)
+
+    async def _without_professionals(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
+        """The case changes hands: a professional the parent let in for this VP leaves it
+        (the parent may let them in again through the next VP)."""
+        for duo in await uow.professionals.of_case(case.id):
+            if not await uow.professionals.end(duo.id, "released", now):
+                continue
+            professional = await uow.people.get(duo.person_id)
+            if professional is not None and duo.joined_at is not None:
+                text = staff_translator(self._catalogs, professional).gettext(
+                    "Your part in {alias} has ended. You can no longer read or write in it. "
+                    "Thank you."
+                )
+                await self._tell(uow, professional, text.format(alias=case.alias), case, now)
 
     async def _before_contact(self, uow: UnitOfWork, case: Case) -> bool:
         """An urgent case its VP holds while nobody has been in contact: the clock runs."""
@@ -476,6 +493,7 @@ class CaseDesk:
         await self._withdraw_offers(uow, case, now)
         previous = case.vp_id
         if previous is not None and previous != vp.id:
+            await self._without_professionals(uow, case, now)
             await uow.cases.release(case.id, now)
             old = await uow.people.get(previous)
             if old is not None:

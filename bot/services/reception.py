@@ -20,6 +20,7 @@ from bot.services.keeping import KEEP_ACTION, Keeping
 from bot.services.languages import LANGUAGES, from_telegram_code
 from bot.services.leaving import Leaving
 from bot.services.privacy import IdentityVault
+from bot.services.professionals import PRO_ACTION, Professionals
 from bot.services.prompt_recording import PromptRecording
 from bot.services.referrals import Referrals
 from bot.services.relay import HOLD_ACTION, Said
@@ -27,6 +28,7 @@ from bot.services.sharing import CONSENT_ACTION, SHARE_ACTION, Sharing
 from bot.services.staff import (
     COORDINATOR,
     INVITE_PREFIX,
+    PARTNER,
     Staff,
     StaffLanguages,
     staff_translator,
@@ -76,6 +78,7 @@ class Reception:
         console: ConsoleAccess,
         card: CaseCard,
         referrals: Referrals,
+        professionals: Professionals,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
@@ -87,9 +90,17 @@ class Reception:
         self.leaving = leaving
         self.sharing = Sharing(vault, catalogs, cases)
         self.referrals = referrals
+        self.professionals = professionals
         self.staff_languages = StaffLanguages(vault, catalogs, enabled)
         self.vp_desk = VpDesk(
-            catalogs, cases, self.sharing, self.staff_languages, console, card, referrals
+            catalogs,
+            cases,
+            self.sharing,
+            self.staff_languages,
+            console,
+            card,
+            referrals,
+            professionals,
         )
         recording = PromptRecording(catalogs, conversations.library, enabled)
         self.coordinator_desk = CoordinatorDesk(
@@ -118,6 +129,8 @@ class Reception:
         person = await uow.people.find(key) if identity.staff else None
         if person is not None and person.role == COORDINATOR:
             return await self.coordinator_desk.handle(uow, person, incoming, now)
+        if person is not None and person.role == PARTNER:
+            return await self.professionals.handle(uow, person, incoming, now, said)
         if person is not None:
             return await self.vp_desk.handle(uow, person, incoming, now, said)
         parent = await uow.parents.get_or_create(
@@ -178,6 +191,8 @@ class Reception:
                 ]
             case None, Pick(action):
                 return await self._pick(uow, parent, key, action, preferred, now)
+            case None, Text(text) if await self.professionals.ends_by_word(uow, parent, text):
+                return await self.professionals.end_by_parent(uow, parent, now)
             case None, Text(text) if parent.language is None:
                 typed = self._typed_language(text)
                 if typed is None:
@@ -248,6 +263,8 @@ class Reception:
             ]
         await self.cases.offer_waiting(uow, now)  # a new VP may take what is waiting
         await self.staff_languages.send_menu(uow, person, now)
+        if person.role == PARTNER:
+            return [self._say(t, await self.professionals.registered(uow, person))]
         if person.role == COORDINATOR:
             text = t.gettext("Welcome, {name}. You are now registered as a coordinator.")
         else:
@@ -304,6 +321,8 @@ class Reception:
             return await self.sharing.reveal(uow, parent, action, now)
         if action.startswith(CONSENT_ACTION):
             return await self.sharing.consent(uow, parent, action, now)
+        if action.startswith(PRO_ACTION):
+            return await self.professionals.answer(uow, parent, action, now)
         if action.startswith(HOLD_ACTION):
             cases = await uow.cases.open_of_parent(parent.id)
             chosen = await self.cases.relay.choose(uow, key, action, cases, now)

@@ -30,6 +30,11 @@ def _label(text: str) -> str:
     return text if len(text) <= MAX_BUTTON_LABEL else text[: MAX_BUTTON_LABEL - 1] + "…"
 
 
+def _named(person: Person) -> str:
+    """A VP by name; a professional as parents will see them, with their organisation."""
+    return person.display_name if person.role == "partner" else person.name
+
+
 class Sharing:
     def __init__(self, vault: IdentityVault, catalogs: Catalogs, cases: CaseDesk) -> None:
         self._vault = vault
@@ -119,7 +124,9 @@ class Sharing:
     def choose_second(self, t: Translator, case: Case, candidates: list[Person]) -> Reply:
         if not candidates:
             return Reply(t.gettext("There is nobody else registered to bring in."))
-        rows = tuple((Choice(_label(p.name), f"{DUO_ACTION}{case.id}:{p.id}"),) for p in candidates)
+        rows = tuple(
+            (Choice(_label(_named(p)), f"{DUO_ACTION}{case.id}:{p.id}"),) for p in candidates
+        )
         text = t.gettext("Whom would you like to bring into {alias}? The parent is asked first.")
         return Reply(text.format(alias=case.alias), choices=rows)
 
@@ -196,8 +203,9 @@ class Sharing:
 
     @staticmethod
     async def _members(uow: UnitOfWork, case: Case) -> list[Person]:
+        """The VPs on the case: a professional of a partner never learns who the parent is."""
         people = [await uow.people.get(p) for p in await uow.cases.members(case.id)]
-        return [p for p in people if p is not None and p.active]
+        return [p for p in people if p is not None and p.active and p.role != "partner"]
 
     async def _tell(
         self, uow: UnitOfWork, person: Person, text: str, case: Case, now: datetime

@@ -20,6 +20,7 @@ INVITE_PREFIX = "inv"
 STAFF_LANGUAGE = "nl"  # until a VP or coordinator chooses their own with /language
 LANGUAGE_ACTION = "staff-lang:"
 VP, COORDINATOR = "vp", "coordinator"
+PARTNER = "partner"  # a professional of a partner organisation, in a duo on one case
 TOPICS = ("parenting", "school", "money", "housing", "health", "safety", "other")
 # The command menu of a staff member's own chat (the parents' menu is the default one).
 MENUS = {
@@ -29,6 +30,7 @@ MENUS = {
         ("note", N_("Add a note to a question")),
         ("refer", N_("Refer a question to a partner organisation")),
         ("step", N_("Record a mediation step")),
+        ("summary", N_("A summary for the professional on a question")),
         ("close", N_("Close a question with its outcome")),
         ("duo", N_("Bring in a second person")),
         ("block", N_("Block a parent who misbehaves")),
@@ -39,6 +41,7 @@ MENUS = {
         ("language", N_("The language you work in here")),
         ("help", N_("What you can do here")),
     ),
+    PARTNER: (("help", N_("What you can do here")),),
     COORDINATOR: (
         ("urgent", N_("Open urgent questions and figures")),
         ("vps", N_("The vertrouwenspersonen and their load")),

@@ -4,6 +4,7 @@ parent, bring in a second person, and manage their own availability."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from bot.i18n import Catalogs, Translator
@@ -11,10 +12,11 @@ from bot.services import staff_words as words
 from bot.services.case_card import CaseCard
 from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, CaseDesk
 from bot.services.console_access import ConsoleAccess
+from bot.services.professionals import Professionals
 from bot.services.referrals import Referrals
 from bot.services.relay import Said
 from bot.services.sharing import Sharing
-from bot.services.staff import LANGUAGE_ACTION, StaffLanguages, staff_translator
+from bot.services.staff import LANGUAGE_ACTION, PARTNER, StaffLanguages, staff_translator
 from flows.inputs import Command, Input, Pick, number
 from flows.outputs import Choice, Reply
 from storage import UnitOfWork
@@ -35,6 +37,7 @@ class VpDesk:
         console: ConsoleAccess,
         card: CaseCard,
         referrals: Referrals,
+        professionals: Professionals,
     ) -> None:
         self._catalogs = catalogs
         self._cases = cases
@@ -43,6 +46,7 @@ class VpDesk:
         self._console = console  # a reviewer's link to the translations
         self._card = card
         self._referrals = referrals
+        self._professionals = professionals  # a duo with a partner's professional
 
     async def handle(
         self,
@@ -120,6 +124,9 @@ class VpDesk:
             case "step":
                 own = await self._own(uow, person)
                 return await self._referrals.step(uow, person, own, incoming.argument, now)
+            case "summary":
+                own = await self._own(uow, person)
+                return await self._professionals.summary(uow, person, own, incoming.argument, now)
             case "console" if self._console.may_use(person):  # a reviewer of translations
                 return [await self._console.answer(uow, person, now, t)]
         return [self._help(t, person)]
@@ -163,7 +170,7 @@ class VpDesk:
                 (Choice(words.outcome(t, o), f"{OUTCOME}{case.id}:{o}"),) for o in OUTCOMES
             )
             if self._referrals.has_partners() and case.status != "referred":
-                refer = t.gettext("Referred to a partner: stays open")
+                refer = t.gettext("Refer to a partner, stays open")
                 rows += ((Choice(refer, f"{CLOSE}refer:{case.id}"),),)
             text = t.gettext("How did {alias} end? The parent gets a kind closing message.")
             return [Reply(text.format(alias=case.alias), choices=rows)]
@@ -181,7 +188,17 @@ class VpDesk:
             return [Reply(text.format(alias=case.alias), choices=rows)]
         members = set(await uow.cases.members(case.id))
         others = [p for p in await uow.people.vps() if p.active and p.id not in members]
-        return [self._sharing.choose_second(t, case, others)]
+        others += await self._professionals.available(uow, case)
+        choice = self._sharing.choose_second(t, case, others)
+        joined = []
+        for duo in await self._professionals.on_case(uow, case):
+            professional = await uow.people.get(duo.person_id)
+            if professional is not None:
+                joined.append((duo, professional))
+        if joined:
+            ends = self._professionals.end_choices(t, case, joined)
+            choice = replace(choice, choices=choice.choices + ends)
+        return [choice]
 
     async def _pick(
         self, uow: UnitOfWork, person: Person, action: str, now: datetime, t: Translator
@@ -228,8 +245,15 @@ class VpDesk:
             case "duo:", [case_id, person_id] if (case := own.get(number(case_id))) is not None:
                 second_id = number(person_id)
                 second = await uow.people.get(second_id) if second_id is not None else None
+                if second is not None and second.active and second.role == PARTNER:
+                    return await self._professionals.ask_consent(uow, person, case, second, now)
                 if second is not None and second.active and second.id != person.id:
                     return await self._sharing.ask_consent(uow, person, case, second, now)
+            case "proend:", [duo_id]:
+                own_cases = list(own.values())
+                return await self._professionals.end_by_vp(
+                    uow, person, own_cases, number(duo_id), now
+                )
         return [Reply(t.gettext("That button no longer works."))]
 
     @staticmethod
@@ -280,6 +304,10 @@ class VpDesk:
                 "/refer ALIAS – refer a question to a partner organisation; it stays open\n"
                 "/appointment ALIAS DD-MM – the day of the appointment with the partner\n"
                 "/step ALIAS TEXT – a mediation step and its result, when care is stuck"
+            )
+            + "\n"
+            + t.gettext(
+                "/summary ALIAS TEXT – a summary for the professional on the question (/duo)"
             )
             + console
         )

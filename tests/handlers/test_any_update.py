@@ -45,8 +45,10 @@ COMMANDS = [
     *("start", "stop", "forget", "language", "help", "share", "capacity", "name", "away"),
     *("available", "cases", "close", "block", "duo", "vps", "urgent", "deactivate"),
     *("activate", "reassign", "case", "unknown_command"),
+    *("note", "refer", "appointment", "step", "summary"),
 ]
 PREFIXES = ["offer", "close", "outcome", "block", "duo", "relay", "share", "consent", "assign"]
+PREFIXES += ["card", "refer", "when", "askref", "pro", "proend"]
 PREFIXES += ["lang", "forget", "f"]  # "f" is a flow button: f<step>.<index>.<signature>
 
 ROW = OutboxMessage.__table__.c  # type: ignore[attr-defined]

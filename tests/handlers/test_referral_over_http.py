@@ -8,6 +8,7 @@ case as helped. The partner's figures read 1 referral, 1 stalled, 1 mediated, 1 
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from bot.settings import DEFAULT_FLOWS_DIR
 from storage import Database
 from storage.people import Profile
 from tests.bot.services.test_cases import CATALOGS
+from tests.bot.test_privacy_at_rest import dump, production_log  # noqa: F401  (a fixture)
 from tests.botapi import FakeBotApi
 from tests.handlers.test_case_notes_over_http import ask_in_words
 from tests.handlers.test_flows_over_http import buttons
@@ -75,8 +77,14 @@ async def totals(url: str) -> dict[str, int]:
     }
 
 
+STEP = "CJG gebeld: intake was kwijt, nieuwe op maandag."
+
+
 async def test_a_referral_is_followed_until_care_works(
-    api: FakeBotApi, database_url: str, tmp_path: Path
+    api: FakeBotApi,
+    database_url: str,
+    tmp_path: Path,
+    production_log: io.StringIO,  # noqa: F811
 ) -> None:
     url = await migrated(database_url)
     clock = ManualClock(START)
@@ -117,7 +125,7 @@ async def test_a_referral_is_followed_until_care_works(
         [stuck] = await parent.wait_for(1)
         [mediate] = await amina.wait_for(1)
 
-        await amina.send_text(f"/step {alias} CJG gebeld: intake was kwijt, nieuwe op maandag.")
+        await amina.send_text(f"/step {alias} {STEP}")
         await amina.wait_for(1)
         await amina.send_text(f"/step {alias} Moeder gebeld, ze gaat maandag.")
         [second_step] = await amina.wait_for(1)
@@ -128,6 +136,7 @@ async def test_a_referral_is_followed_until_care_works(
         await parent.wait_for(1)
         [helps] = await amina.wait_for(1)
 
+        while_kept, counts = await dump(url)
         await amina.send_text(f"/close {alias}")
         [outcomes] = await amina.wait_for(1)
         await amina.press(press_labelled(outcomes, NL.gettext("Helped")))
@@ -146,6 +155,10 @@ async def test_a_referral_is_followed_until_care_works(
     assert "Fatima" in mediate["text"] and "+31 20 000 0001" in mediate["text"]
     assert "CJG Zuidoost" in asked_again["text"] and "CJG Zuidoost" in helps["text"]
     assert "Amina" in closing["text"]
+    # the steps are sealed like notes, and neither they nor the parent's words are logged
+    assert counts["case_note"] == 2 and counts["referral"] == 1 and counts["mediation"] == 1
+    assert STEP not in while_kept and "paspoort" not in while_kept
+    assert STEP not in production_log.getvalue() and "paspoort" not in production_log.getvalue()
     assert await totals(url) == {
         "referrals": 1,
         "reached": 1,

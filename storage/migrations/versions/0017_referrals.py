@@ -64,6 +64,7 @@ def upgrade() -> None:
         _utc("closed_at"),
     )
     op.create_index("ix_mediation_case_id", "mediation", ["case_id"])
+    op.create_index("ix_mediation_open", "mediation", ["closed_at", "case_id"])
     op.create_table(
         "partner_figures",
         sa.Column("week", sa.String(10), primary_key=True),
@@ -77,6 +78,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("partner_figures")
+    op.drop_index("ix_mediation_open", "mediation")
     op.drop_index("ix_mediation_case_id", "mediation")
     op.drop_table("mediation")
     op.drop_index("ix_referral_case_id", "referral")

@@ -26,6 +26,7 @@ from tests.bot.services.test_cases import (
     LADDER,
     LEAVING,
     NOW,
+    PROFESSIONALS,
     REFERRALS,
     VAULT,
     opened,
@@ -128,6 +129,7 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
         ConsoleAccess(VAULT, Console, None),
         CARD,
         REFERRALS,
+        PROFESSIONALS,
     )
     tries: list[Input] = [
         Pick(f"relay:{held}:{first.id}"),  # the other parent's held message

@@ -13,6 +13,7 @@ from bot.services.coordinator_settings import SettingsFile
 from bot.services.languages import LANGUAGES
 from bot.services.leaving import Leaving
 from bot.services.privacy import IdentityVault
+from bot.services.professionals import Professionals
 from bot.services.referrals import Referrals
 from bot.services.staff import Staff
 from bot.services.urgent import UrgentLadder
@@ -32,6 +33,7 @@ DESK = CaseDesk(VAULT, CATALOGS, lambda: SETTINGS)
 LEAVING = Leaving(DESK)
 LADDER = UrgentLadder(CATALOGS, DESK, lambda: SETTINGS)
 REFERRALS = Referrals(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
+PROFESSIONALS = Professionals(VAULT, CATALOGS, DESK, lambda: SETTINGS)
 CARD = CaseCard(VAULT, CATALOGS, DESK, REFERRALS, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 
 

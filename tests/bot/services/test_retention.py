@@ -46,7 +46,7 @@ async def test_a_closed_case_is_purged_after_its_period_and_counted_once(world: 
     world.clock.advance(timedelta(hours=2))
     await world.say(601, Text("Hoi"), Said("text", 601, 1, "Hoi"))
     [outcomes] = await world.say(601, Command("close", closed))
-    await world.say(601, Pick(outcomes.choices[1][0].action))  # referred to the CJG
+    await world.say(601, Pick(outcomes.choices[1][0].action))  # no contact
     still_open = await a_case_accepted(world, 602, 601)
     async with world.core.database.transaction() as uow:
         case = await uow.cases.by_alias(closed)
@@ -72,7 +72,7 @@ async def test_a_closed_case_is_purged_after_its_period_and_counted_once(world: 
     assert (row["week"], row["language"], row["outcome"], row["urgent"]) == (
         "2026-11-23",
         "nl",
-        "referred_cjg",
+        "no_contact",
         False,
     )
     assert (row["cases"], row["accepted"], row["contacted"], row["breaches"]) == (1, 1, 1, 0)

@@ -19,6 +19,7 @@ from tests.bot.services.test_cases import (
     CARD,
     CATALOGS,
     DESK,
+    PROFESSIONALS,
     REFERRALS,
     VAULT,
     a_parent,
@@ -30,7 +31,14 @@ NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 STAFF_LANGUAGES = StaffLanguages(VAULT, CATALOGS, lambda: CATALOGS.languages)
 CONSOLE = ConsoleAccess(VAULT, Console, "https://bot.example.org")
 VP_DESK = VpDesk(
-    CATALOGS, DESK, Sharing(VAULT, CATALOGS, DESK), STAFF_LANGUAGES, CONSOLE, CARD, REFERRALS
+    CATALOGS,
+    DESK,
+    Sharing(VAULT, CATALOGS, DESK),
+    STAFF_LANGUAGES,
+    CONSOLE,
+    CARD,
+    REFERRALS,
+    PROFESSIONALS,
 )
 
 
