@@ -15,6 +15,7 @@ from bot.services.case_card import CaseCard
 from bot.services.cases import CaseDesk, register_case_tasks
 from bot.services.clock import Clock, SystemClock
 from bot.services.console_access import ConsoleAccess
+from bot.services.continuity import Continuity, register_continuity_tasks
 from bot.services.conversations import Conversations
 from bot.services.coordinator_settings import SettingsFile, SettingsFileError
 from bot.services.flood import Flood, register_flood_tasks
@@ -148,7 +149,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     library = load_flows(settings, coordinator)
     database = await open_database(settings)
     vault = IdentityVault(settings.secret_key.get_secret_value())
-    cases = CaseDesk(vault, catalogs, lambda: coordinator.current)
+    cases = CaseDesk(vault, catalogs, lambda: coordinator.current, settings.timezone)
     leaving = Leaving(cases)
     ladder = UrgentLadder(catalogs, cases, lambda: coordinator.current)
     referrals = Referrals(vault, catalogs, cases, lambda: coordinator.current, settings.timezone)
@@ -165,6 +166,8 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
     )
     register_case_tasks(tasks, cases)
     register_referral_tasks(tasks, referrals)
+    continuity = Continuity(vault, catalogs, cases, lambda: coordinator.current, settings.timezone)
+    register_continuity_tasks(tasks, continuity)
     register_urgent_tasks(tasks, ladder)
     flood = Flood(vault, catalogs, cases.relay, lambda: coordinator.current.flood)
     register_flood_tasks(tasks, flood)
@@ -205,6 +208,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
             ),
             referrals,
             Professionals(vault, catalogs, cases, lambda: coordinator.current),
+            continuity,
         ),
         leaving=leaving,
         flood=flood,

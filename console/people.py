@@ -1,6 +1,7 @@
-"""The people pages: the roster of VPs (load, state, last active, pace), the coordinators and
-the invitations still open; a VP's edit form; taking staff off and back on; inviting
-someone with a one-time link and its QR code. The work is done by StaffRoster."""
+"""The people pages: the roster of VPs (load, state, last active, pace), the coordinators, the
+professionals of partner organisations and the invitations still open; a VP's edit form;
+taking staff off and back on; inviting someone with a one-time link and its QR code. The
+work is done by StaffRoster. A professional's page shows their organisation, never a case."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
 from bot.services import staff_words
 from bot.services.languages import LANGUAGES
 from bot.services.roster import Outcome, StaffLine, StaffRoster, VpChanges, state_of
-from bot.services.staff import COORDINATOR, TOPICS, VP, Staff
+from bot.services.staff import COORDINATOR, PARTNER, TOPICS, VP, Staff
 from console.app import PREFIX, Console, actor_of, console_of, page, refused, words_of
 from console.guard import Permission, requires
 from console.words import Words
@@ -97,10 +99,24 @@ class VpForm(Skills):
 
 
 class InviteForm(BaseModel):
-    """Who is invited; a VP's skills come in a Skills of their own."""
+    """Who is invited; a VP's skills come in a Skills of their own, a professional's
+    organisation in an Organisation."""
 
-    role: Literal["vp", "coordinator"]
+    role: Literal["vp", "coordinator", "partner"]
     name: Name
+
+
+class Organisation(BaseModel):
+    """The partner a professional works for: one on the map now (context "partners")."""
+
+    partner: Annotated[str, StringConstraints(min_length=1)]
+
+    @field_validator("partner")
+    @classmethod
+    def _known(cls, chosen: str, info: ValidationInfo) -> str:
+        if chosen not in (info.context or {}).get("partners", ()):
+            raise ValueError("unknown partner")
+        return chosen
 
 
 def _roster(console: Console) -> StaffRoster:
@@ -124,13 +140,14 @@ def _values(form: MultiDictProxy[Any]) -> dict[str, Any]:
         "gender": str(form.get("gender", "")),
         "capacity": str(form.get("capacity", ""))[:6],
         "reviewer": form.get("reviewer") == "yes",
+        "partner": str(form.get("partner", ""))[:80],
     }
 
 
 def _field_errors(words: Words, error: ValidationError) -> dict[str, str]:
     """Each failed field with a sentence of ours, in the coordinator's language."""
     sentences = {
-        "role": words.gettext("Choose a vertrouwenspersoon or a coordinator."),
+        "role": words.gettext("Choose a vertrouwenspersoon, a coordinator or a professional."),
         "name": words.gettext("Write their name, at most 80 characters."),
         "display_name": words.gettext(
             "Write the name parents see, at least 1 and at most 40 characters."
@@ -141,11 +158,19 @@ def _field_errors(words: Words, error: ValidationError) -> dict[str, str]:
         "capacity": words.gettext("Write a whole number from 1 to {most}.").format(
             most=MAX_CAPACITY
         ),
+        "partner": words.gettext("Choose the organisation they work for."),
     }
     found: dict[str, str] = {}
     for problem in error.errors():
         field = str(problem["loc"][0]) if problem["loc"] else ""
-        if field in sentences:
+        if field == "partner" and problem["type"] == "value_error":
+            found.setdefault(
+                field,
+                words.gettext(
+                    "That organisation is no longer on the Partners page. Choose one from the list."
+                ),
+            )
+        elif field in sentences:
             found.setdefault(field, sentences[field])
     return found
 
@@ -203,9 +228,30 @@ class Invited:
 
 
 def _role(words: Words, role: str) -> str:
+    if role == PARTNER:
+        return words.gettext("professional of a partner organisation")
     return (
         words.gettext("coordinator") if role == COORDINATOR else words.gettext("vertrouwenspersoon")
     )
+
+
+def _partners(console: Console) -> dict[str, str]:
+    """The partner organisations on the map now: id to name, in the Partners page's order."""
+    return {p.id: p.name for p in console.core.coordinator.current.partners}
+
+
+def _organisation(console: Console, person: Person) -> str:
+    """A professional's organisation by name; its id when the partner was removed."""
+    return _partners(console).get(person.partner_id, person.partner_id)
+
+
+@dataclass(frozen=True)
+class Professional:
+    """A professional of a partner as the page shows them: never a case or a parent."""
+
+    person: Person
+    organisation: str
+    state: str
 
 
 @requires(Permission.PEOPLE)
@@ -216,6 +262,7 @@ async def roster(request: web.Request) -> web.Response:
     async with console.core.database.transaction() as uow:
         vps = await desk.vps(uow, now)
         coordinators = await desk.coordinators(uow)
+        professionals = await uow.roster.staff(PARTNER)
         invites = await desk.pending_invites(uow, now)
     return page(
         request,
@@ -223,6 +270,10 @@ async def roster(request: web.Request) -> web.Response:
         {
             "vps": [_line(words, vp) for vp in vps],
             "coordinators": [_line(words, c) for c in coordinators],
+            "professionals": [
+                Professional(p, _organisation(console, p), _state(words, state_of(p)))
+                for p in professionals
+            ],
             "invites": [
                 Invited(i, _role(words, i.role), staff_words.languages(words.shared, i.languages))
                 for i in invites
@@ -247,13 +298,16 @@ def _person_page(
     errors: dict[str, str],
     status: int = 200,
 ) -> web.Response:
-    words = words_of(request)
+    console, words = console_of(request), words_of(request)
+    professional = person.role == PARTNER
     return page(
         request,
         "person.html",
         {
             "person": person,
             "editable": person.role == VP,
+            "switchable": True,  # a professional taken off leaves their duos (StaffRoster)
+            "organisation": _organisation(console, person) if professional else "",
             "inactive": not person.active,
             "oneself": person.id == actor_of(request).number,
             "role": _role(words, person.role),
@@ -271,7 +325,7 @@ async def person_page(request: web.Request) -> web.Response:
     console = console_of(request)
     async with console.core.database.transaction() as uow:
         person = await uow.people.get(_number(request))
-    if person is None or person.role not in (VP, COORDINATOR):
+    if person is None or person.role not in (VP, COORDINATOR, PARTNER):
         return _no_such_person(request)
     values = {
         "display_name": person.display_name,
@@ -309,7 +363,7 @@ async def _switch(request: web.Request, on: bool) -> web.Response:
     desk, now = _roster(console), console.core.clock.now()
     async with console.core.database.transaction() as uow:
         person = await uow.people.get(_number(request))
-        if person is None or person.role not in (VP, COORDINATOR):
+        if person is None or person.role not in (VP, COORDINATOR, PARTNER):
             return _no_such_person(request)
         if on:
             outcome = await desk.activate(uow, actor.number, person, now)
@@ -335,11 +389,17 @@ async def activate(request: web.Request) -> web.Response:
 def _invite_page(
     request: web.Request, values: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> web.Response:
-    words = words_of(request)
+    console, words = console_of(request), words_of(request)
     return page(
         request,
         "invite.html",
-        {"invitation": None, "values": values, "errors": errors, **_choices(words)},
+        {
+            "invitation": None,
+            "values": values,
+            "errors": errors,
+            "partner_choices": list(_partners(console).items()),
+            **_choices(words),
+        },
         status=status,
     )
 
@@ -353,6 +413,7 @@ async def invite_form(request: web.Request) -> web.Response:
         "topics": [],
         "gender": "",
         "capacity": "3",
+        "partner": "",
     }
     return _invite_page(request, values, {})
 
@@ -384,10 +445,17 @@ async def invite(request: web.Request) -> web.Response:
             skills = Skills.model_validate(values)
         except ValidationError as error:
             errors |= _field_errors(words, error)
+    partners = _partners(console)
+    organisation = None
+    if values["role"] == PARTNER:
+        try:
+            organisation = Organisation.model_validate(values, context={"partners": partners})
+        except ValidationError as error:
+            errors |= _field_errors(words, error)
     if errors or who is None:
         return _invite_page(request, values, errors, status=400)
-    profile = (
-        Profile(
+    if skills is not None:
+        profile = Profile(
             who.role,
             who.name,
             tuple(skills.languages),
@@ -395,9 +463,10 @@ async def invite(request: web.Request) -> web.Response:
             tuple(skills.topics),
             skills.capacity,
         )
-        if skills is not None
-        else Profile(who.role, who.name)
-    )
+    elif organisation is not None:
+        profile = Profile(who.role, who.name, partner_id=organisation.partner)
+    else:
+        profile = Profile(who.role, who.name)
     now = console.core.clock.now()
     try:
         async with console.core.database.transaction() as uow:
@@ -417,7 +486,13 @@ async def invite(request: web.Request) -> web.Response:
         {
             "invitation": made,
             "invited": profile,
-            "role": _role(words, profile.role),
+            "role": (
+                words.gettext("professional of {organisation}").format(
+                    organisation=partners[profile.partner_id]
+                )
+                if organisation is not None
+                else _role(words, profile.role)
+            ),
             "qr": _qr(words, made.link),
         },
     )

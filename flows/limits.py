@@ -26,3 +26,8 @@ MAX_TAPS_TO_HANDOFF = 5  # button presses from the menu to a case opened; typing
 # The word limits hold in these languages; the others are reported (a translation may need
 # more words than its source, and no translator should cut meaning to fit a count).
 WORD_LIMITED_LANGUAGES = ("nl", "en")
+
+
+def fit_label(text: str) -> str:
+    """A button label cut to MAX_BUTTON_LABEL, with "…" where it was cut."""
+    return text if len(text) <= MAX_BUTTON_LABEL else text[: MAX_BUTTON_LABEL - 1] + "…"

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import case as sql_case
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +19,11 @@ from storage.tables import (
     CaseAccessRow,
     CaseEventRow,
     CaseMemberRow,
+    CaseMessageRow,
     CaseNoteRow,
     CaseProfessionalRow,
     CaseRow,
+    HandoverRow,
     HeldMessageRow,
     MediationRow,
     OfferRow,
@@ -51,6 +54,8 @@ CASE_CHILDREN = (
     HeldMessageRow,
     CaseNoteRow,
     CaseProfessionalRow,
+    CaseMessageRow,
+    HandoverRow,
     MediationRow,
     ReferralRow,
 )
@@ -99,6 +104,7 @@ def _case(row: CaseRow) -> Case:
         closed_at=row.closed_at,
         sealed_reveal=row.sealed_reveal,
         breached_at=row.breached_at,
+        continues_id=row.continues_id,
     )
 
 
@@ -116,8 +122,9 @@ class Cases:
         gender_pref: str,
         sealed_answers: str,
         now: datetime,
+        continues_id: int | None = None,
     ) -> Case:
-        """A new waiting case with a fresh short alias."""
+        """A new waiting case with a fresh short alias (continuing a family's earlier one)."""
         for _ in range(20):
             alias = "".join(secrets.choice(ALIAS_ALPHABET) for _ in range(ALIAS_LENGTH))
             row = CaseRow(
@@ -131,6 +138,7 @@ class Cases:
                 status="waiting",
                 created_at=now,
                 updated_at=now,
+                continues_id=continues_id,
             )
             try:
                 async with self._session.begin_nested():
@@ -248,12 +256,17 @@ class Cases:
         return affected_rows(result) == 1
 
     async def assign_by_hand(self, case_id: int, vp_id: int, now: datetime) -> None:
-        """A coordinator's choice: past capacity and filters if they decide so."""
+        """A coordinator's choice, past capacity and filters if they decide so, or a
+        colleague's handover. A case in contact or referred stays so: the family was
+        reached, and its referral goes on."""
+        kept = sql_case(
+            (CASE.status.in_(("in_contact", "referred")), CASE.status), else_="accepted"
+        )
         await self._session.execute(
             update(CaseRow)
             .where(CASE.id == case_id)
             .values(
-                status="accepted",
+                status=kept,
                 vp_id=vp_id,
                 accepted_at=func.coalesce(CASE.accepted_at, now),
                 updated_at=now,

@@ -51,6 +51,7 @@ def _person(row: PersonRow | Row[Any]) -> Person:
         recording_at=row.recording_at,
         reviewer=row.reviewer,
         partner_id=row.partner_id or "",
+        away_until=row.away_until,
     )
 
 

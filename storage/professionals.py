@@ -66,6 +66,13 @@ class CaseProfessionals:
         )
         return affected_rows(result) == 1
 
+    async def of_person(self, person_id: int) -> list[CaseProfessional]:
+        """A professional's proposals and duos not ended."""
+        rows = await self._session.execute(
+            select(CaseProfessionalRow).where(DUO.person_id == person_id, DUO.ended_at.is_(None))
+        )
+        return [_duo(row) for row in rows.scalars()]
+
     async def of_case(self, case_id: int) -> list[CaseProfessional]:
         """The case's professionals not ended: asked or joined, oldest first."""
         rows = await self._session.execute(

@@ -81,6 +81,7 @@ class Case:
     closed_at: datetime | None = None
     sealed_reveal: str | None = None
     breached_at: datetime | None = None
+    continues_id: int | None = None  # the family's earlier case ("continue with NAME")
 
     @property
     def relaying(self) -> bool:
@@ -109,6 +110,7 @@ class Person:
     recording_at: datetime | None = None
     reviewer: bool = False  # a VP who reviews the translations of their languages
     partner_id: str = ""  # a professional (role "partner"): their organisation
+    away_until: datetime | None = None  # /away DD-MM: available again from then
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,31 @@ class CaseNote:
     sealed_text: str
     written_at: datetime
     kind: str = "note"  # or "step": a mediation step and its result
+
+
+@dataclass(frozen=True)
+class KeptMessage:
+    """A message relayed on an open case, still sealed: by the parent (author None) or by
+    the staff member `author_id`."""
+
+    id: int
+    case_id: int
+    author_id: int | None
+    sealed_said: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Handover:
+    """A VP hands a case to a colleague with a sealed note."""
+
+    id: int
+    case_id: int
+    from_id: int
+    to_id: int | None
+    sealed_note: str
+    status: str
+    created_at: datetime
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.records import Copy, Held
+from storage.records import Copy, Held, KeptMessage
 from storage.results import affected_rows
-from storage.tables import HeldMessageRow, RelayRow
+from storage.tables import CaseMessageRow, HeldMessageRow, RelayRow
 
 RELAY = RelayRow.__table__.c  # type: ignore[attr-defined]
 HELD = HeldMessageRow.__table__.c  # type: ignore[attr-defined]
@@ -132,3 +132,29 @@ class Relays:
 
     async def delete_owner(self, owner: str) -> None:
         await self._session.execute(delete(HeldMessageRow).where(HELD.owner == owner))
+
+
+class KeptMessages:
+    """The relayed messages of open cases, sealed, for whoever takes a case over; erased
+    with the case (storage.cases.CASE_CHILDREN)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def keep(
+        self, case_id: int, author_id: int | None, sealed_said: str, now: datetime
+    ) -> None:
+        self._session.add(
+            CaseMessageRow(case_id=case_id, author_id=author_id, sealed_said=sealed_said, at=now)
+        )
+        await self._session.flush()
+
+    async def of_case(self, case_id: int) -> list[KeptMessage]:
+        """Oldest first."""
+        t = CaseMessageRow.__table__.c  # type: ignore[attr-defined]
+        rows = await self._session.execute(
+            select(t.id, t.case_id, t.author_id, t.sealed_said, t.at)
+            .where(t.case_id == case_id)
+            .order_by(t.id)
+        )
+        return [KeptMessage(*row) for row in rows.all()]

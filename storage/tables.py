@@ -218,6 +218,9 @@ class CaseRow(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     # An urgent case without a VP in contact in time: recorded once.
     breached_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # The family's earlier case this one continues ("continue with NAME"); no foreign key:
+    # the earlier case may be purged first.
+    continues_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     # What the parent chose to share with their VP (first name, phone), encrypted.
     sealed_reveal: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(sa_column=_utc())
@@ -287,6 +290,8 @@ class PersonRow(SQLModel, table=True):
         default=False,
         sa_column=Column(Boolean, nullable=False, default=False, server_default=false()),
     )
+    # Away (/away DD-MM) until this moment: then they are available again.
+    away_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     # A professional (role "partner"): the partner organisation they work for (settings).
     partner_id: str = Field(default="", max_length=40, sa_column_kwargs={"server_default": ""})
 
@@ -389,6 +394,45 @@ class CaseNoteRow(SQLModel, table=True):
     kind: str = Field(
         default="note", sa_column=Column(String(8), nullable=False, server_default="note")
     )
+
+
+class CaseMessageRow(SQLModel, table=True):
+    """A message relayed on an open case, kept sealed for the life of the case: whoever takes
+    the case over reads the conversation so far. Erased with the case (purge, /forget)."""
+
+    __tablename__ = "case_message"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    author_id: int | None = Field(default=None, sa_column=Column(Integer, nullable=True))
+    sealed_said: str = Field(sa_column=Column(Text, nullable=False))  # None author: the parent
+    at: datetime = Field(sa_column=_utc())
+
+
+class HandoverRow(SQLModel, table=True):
+    """A VP hands a case to a named colleague, with a sealed note; the colleague accepts or
+    declines."""
+
+    __tablename__ = "handover"
+
+    id: int | None = Field(default=None, sa_column=_id())
+    case_id: int = Field(
+        sa_column=Column(
+            BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    from_id: int = Field(sa_column=Column(Integer, ForeignKey("person.id"), nullable=False))
+    to_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("person.id"), nullable=True)
+    )
+    sealed_note: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=16)  # draft, asked, accepted, declined, withdrawn
+    created_at: datetime = Field(sa_column=_utc())
+    answered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class CaseProfessionalRow(SQLModel, table=True):

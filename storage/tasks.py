@@ -180,6 +180,16 @@ class TaskRepository:
         )
         return affected_rows(result)
 
+    async def cancel(self, task_id: int, now: datetime) -> bool:
+        """Cancel one task that has not run yet (it became pointless)."""
+        t = ScheduledTask.__table__.c  # type: ignore[attr-defined]
+        result = await self._session.execute(
+            update(ScheduledTask)
+            .where(t.id == task_id, t.status == PENDING)
+            .values(status=CANCELLED, finished_at=now)
+        )
+        return affected_rows(result) == 1
+
     async def delete_subject(self, subject: str) -> int:
         """Erase every task of a subject, done or not (after /forget)."""
         t = ScheduledTask.__table__.c  # type: ignore[attr-defined]

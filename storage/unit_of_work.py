@@ -16,6 +16,7 @@ from storage.conversations import (
     erase_parent_rows,
 )
 from storage.figures import Figures
+from storage.handovers import Handovers
 from storage.notes import CaseNotes
 from storage.outbox import OutboxRepository
 from storage.people import People
@@ -23,7 +24,7 @@ from storage.professionals import CaseProfessionals
 from storage.prompts import VoicePromptRepository
 from storage.published import PublishedVersions
 from storage.referrals import Referrals
-from storage.relay import Relays
+from storage.relay import KeptMessages, Relays
 from storage.repositories import BotFacts, ParentRepository, UpdateLog
 from storage.roster import Roster
 from storage.tasks import TaskRepository
@@ -48,6 +49,8 @@ class UnitOfWork:
         self.professionals = CaseProfessionals(session)
         self.people = People(session)
         self.relays = Relays(session)
+        self.kept = KeptMessages(session)
+        self.handovers = Handovers(session)
         self.figures = Figures(session)
         self.voice_prompts = VoicePromptRepository(session)
         self.console = ConsoleRepository(session)

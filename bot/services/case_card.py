@@ -17,14 +17,15 @@ from bot.services import staff_words as words
 from bot.services.cases import CaseDesk
 from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.privacy import IdentityVault
-from bot.services.referrals import Referrals
+from bot.services.referrals import REFERRAL_FLOW, Referrals
 from bot.services.staff import staff_translator
-from bot.services.task_kinds import FOLLOW_UP, MEDIATE, VP_REMINDER
+from bot.services.task_kinds import FOLLOW_UP, MEDIATE, REFERRAL_SILENT, VP_REMINDER
 from flows.limits import TELEGRAM_TEXT_LIMIT
 from flows.outputs import Choice, Reply
 from storage import UnitOfWork
 from storage.records import Case, Person
 
+MAX_EARLIER = 5  # earlier questions of a family shown on a card
 MAX_NOTE = 200  # characters; "/note ALIAS " and the note fit one command's argument
 CARD_ACTION = "card:"
 EXAMPLE_ALIAS = "K7F2"
@@ -34,7 +35,9 @@ STEPS: dict[str, tuple[str, bool]] = {
     FOLLOW_UP: (N_("a check-in with the parent on {time}"), False),
     VP_REMINDER: (N_("a reminder to write to the parent, on {time}"), True),
     MEDIATE: (N_("a coordinator steps in on {time} if there is still no contact"), True),
+    REFERRAL_SILENT: (N_("closed as “no answer” on {time} unless the parent answers"), False),
 }
+REFERRAL_CHECKIN = N_("the parent is asked on {time} whether care with the partner started")
 
 
 class CaseCard:
@@ -135,7 +138,33 @@ class CaseCard:
             t.gettext("Their question:"),
         ]
         answers = self._cases.case_for_vp(case, "\n".join(lines), t)
-        return [*answers, *await self._notes(uow, case, t)]
+        earlier = await self._earlier(uow, person, case, now, t)
+        return [*answers, *await self._notes(uow, case, t), *earlier]
+
+    async def _earlier(
+        self, uow: UnitOfWork, person: Person, case: Case, now: datetime, t: Translator
+    ) -> list[Reply]:
+        """A family that continues: its earlier questions by alias, topic and outcome, with
+        their notes; never who the family is."""
+        replies: list[Reply] = []
+        earlier_id = case.continues_id
+        for _ in range(MAX_EARLIER):
+            earlier = await uow.cases.get(earlier_id) if earlier_id is not None else None
+            if earlier is None:
+                break
+            head = t.gettext("Earlier question of this family: {alias} – {topic}, {outcome}")
+            outcome = words.outcome(t, earlier.outcome or earlier.status)
+            replies.append(
+                Reply(
+                    head.format(
+                        alias=earlier.alias, topic=words.topic(t, earlier.topic), outcome=outcome
+                    )
+                )
+            )
+            replies += [r for r in await self._notes(uow, earlier, t) if r.protect]
+            await uow.cases.accessed(earlier, person.id, "card", now)
+            earlier_id = earlier.continues_id
+        return replies
 
     def _urgency(self, case: Case, now: datetime, t: Translator) -> list[str]:
         """While nobody has been in contact, an urgent case's 48-hour deadline."""
@@ -151,6 +180,11 @@ class CaseCard:
     async def _next_step(self, uow: UnitOfWork, case: Case, t: Translator) -> str:
         for task in await uow.tasks.pending_for_case(case.id, tuple(STEPS)):
             text, only_before_contact = STEPS[task.kind]
+            referral_checkin = f'"flow": "{REFERRAL_FLOW}"' in task.payload
+            if task.kind == FOLLOW_UP and case.status == "referred" and not referral_checkin:
+                continue  # the general check-in gives way to the referral's own
+            if referral_checkin:
+                text = REFERRAL_CHECKIN
             if not only_before_contact or case.status == "accepted":
                 return t.gettext(text).format(time=words.time_of_day(t, task.due_at, self._zone))
         return t.gettext("nothing scheduled")

@@ -15,13 +15,14 @@ from storage.cases import CaseDetail
 Detail = Mapping[str, Any]
 Names = Callable[[Any], str]  # a person's id → "VP 3 (Amina)"
 Renderer = Callable[[Translator, Detail, Names], str]
-PEOPLE_KEYS = ("vp", "second", "coordinator")  # detail keys that hold a person's id
+PEOPLE_KEYS = ("vp", "second", "coordinator", "colleague")  # detail keys with a person's id
 BEFORE_CONTACT = "_before_contact"  # CaseDesk.close of an urgent case before contact
 
 # Why a VP was released from a case (CaseDesk.release_vp).
 _RELEASED = {
     "deactivated": N_("deactivated by a coordinator"),
     "blocked the bot": N_("blocked the bot"),
+    "away": N_("gave it back while away"),
 }
 
 
@@ -193,6 +194,18 @@ def _referred(t: Translator, d: Detail, who: Names) -> str:
     )
 
 
+def _offered_again(t: Translator, d: Detail, who: Names) -> str:
+    return t.gettext(
+        "Offered first to {vp}: the family continues with them after {earlier}."
+    ).format(vp=who(d.get("vp")), earlier=d.get("earlier") or "-")
+
+
+def _handed_over(t: Translator, d: Detail, who: Names) -> str:
+    return t.gettext("{vp} handed it over to {colleague}, who accepted.").format(
+        vp=who(d.get("vp")), colleague=who(d.get("colleague"))
+    )
+
+
 def _referral_answer(t: Translator, d: Detail, who: Names) -> str:
     answer = d.get("answer")
     if answer == "helps":
@@ -226,6 +239,8 @@ RENDERERS: dict[str, Renderer] = {
     "duo_refused": _duo_refused,
     "duo_added": _duo_added,
     "referred": _referred,
+    "offered_again": _offered_again,
+    "handed_over": _handed_over,
     "referral_answer": _referral_answer,
     "mediation_step": _by_vp(N_("{vp} recorded a mediation step.")),
 }

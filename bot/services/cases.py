@@ -10,10 +10,12 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalogs, Translator
 from bot.services import case_history as history
 from bot.services import staff_words as words
+from bot.services.case_digest import conversation_so_far
 from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
@@ -53,6 +55,7 @@ CONFIRMED = "sure"  # … confirmed although the VP does not speak the case's la
 # referred_cjg, referred_wijkteam, referred_huisarts, referred_other of older cases remain.
 OUTCOMES = ("helped", "no_contact", "withdrawn")
 BLOCKED = "blocked"
+DEFAULT_ZONE = ZoneInfo("Europe/Amsterdam")  # TIMEZONE's default (bot.settings)
 NO_ANSWER = "no_answer"  # referred, and a check-in went unanswered (bot.services.referrals)
 
 
@@ -91,12 +94,14 @@ class CaseDesk:
         vault: IdentityVault,
         catalogs: Catalogs,
         settings: Callable[[], CoordinatorSettings],
+        zone: ZoneInfo = DEFAULT_ZONE,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._mail = Mail(vault)
         self.relay = Relay(vault, catalogs)
         self._settings = settings  # the coordinator's, which may be reloaded
+        self._zone = zone  # TIMEZONE: the times in the conversation so far
 
     async def open(
         self,
@@ -217,27 +222,72 @@ class CaseDesk:
             return routing
         await uow.cases.set_status(case.id, "offered", now)
         for best in routing.ranked[:wave]:
-            offer_id = await uow.cases.offer(case.id, best.candidate.id, now)
-            await uow.people.offered(best.candidate.id, now)
-            await uow.cases.note(case.id, "offered", best.reason.detail(), now)
-            if not case.urgent:  # an urgent case has its own ladder instead
-                await uow.tasks.schedule(
-                    OFFER_TIMEOUT,
-                    now + self._settings().timings.offer_timeout,
-                    now,
-                    payload={"offer": offer_id},
-                )
             vp = await uow.people.get(best.candidate.id)
             assert vp is not None
-            await self._mail.send(
-                uow,
-                vp.subject_hash,
-                vp.sealed_chat,
-                [self._offer(staff_translator(self._catalogs, vp), case, offer_id, now)],
-                f"case:{case.id}",
-                now,
-            )
+            await self._offer_to(uow, case, vp, "offered", best.reason.detail(), now)
         return routing
+
+    async def _offer_to(
+        self,
+        uow: UnitOfWork,
+        case: Case,
+        vp: Person,
+        event: str,
+        detail: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        """One offer: noted with why, timed out unless urgent (its ladder goes on instead)."""
+        offer_id = await uow.cases.offer(case.id, vp.id, now)
+        await uow.people.offered(vp.id, now)
+        await uow.cases.note(case.id, event, detail, now)
+        if not case.urgent:
+            await uow.tasks.schedule(
+                OFFER_TIMEOUT,
+                now + self._settings().timings.offer_timeout,
+                now,
+                payload={"offer": offer_id},
+            )
+        await self._mail.send(
+            uow,
+            vp.subject_hash,
+            vp.sealed_chat,
+            [self._offer(staff_translator(self._catalogs, vp), case, offer_id, now)],
+            f"case:{case.id}",
+            now,
+        )
+
+    async def continue_with(
+        self,
+        uow: UnitOfWork,
+        parent_id: int,
+        language: str,
+        answers: dict[str, Any],
+        earlier: Case,
+        vp: Person,
+        now: datetime,
+    ) -> Case | None:
+        """The family comes back and chose to continue with `vp`: a new case, linked to the
+        earlier one, offered first to them (then to others, as any case, when they do not
+        take it). None when the parent's open questions are at their limit."""
+        if await uow.cases.open_count(parent_id) >= self._settings().cases.max_open_per_parent:
+            return None
+        case = await uow.cases.open(
+            parent_id=parent_id,
+            topic=earlier.topic,
+            language=language,
+            urgent=False,
+            gender_pref=earlier.gender_pref,
+            sealed_answers=self._vault.seal(json.dumps(answers, ensure_ascii=False)),
+            now=now,
+            continues_id=earlier.id,
+        )
+        await uow.cases.note(case.id, "opened", {"language": language, "urgent": False}, now)
+        await uow.cases.set_status(case.id, "offered", now)
+        opened = await uow.cases.get(case.id)
+        assert opened is not None
+        detail = {"vp": vp.id, "earlier": earlier.alias}
+        await self._offer_to(uow, opened, vp, "offered_again", detail, now)
+        return opened
 
     async def answer(
         self, uow: UnitOfWork, vp: Person, offer_id: int, answer: str, now: datetime
@@ -272,6 +322,8 @@ class CaseDesk:
         await uow.cases.accessed(case, vp.id, "read", now)
         intro = t.gettext("You accepted {alias}. Their question:").format(alias=case.alias)
         replies = self.case_for_vp(case, intro, t)
+        # Taken over (the VP before was released): the conversation so far, before anything new.
+        replies += await conversation_so_far(uow, self._vault, case, t, self._zone)
         await self._mail.send(uow, vp.subject_hash, vp.sealed_chat, replies, f"case:{case.id}", now)
         await self.relay.deliver_held(uow, case, now)
         return []
@@ -425,6 +477,25 @@ class CaseDesk:
         else:
             await self.offer_next(uow, released, now)
 
+    async def release_professional(self, uow: UnitOfWork, person: Person, now: datetime) -> None:
+        """A professional is taken off: they leave every case they were asked into or are
+        on; its VP and parent hear."""
+        for case in await uow.cases.of_member(person.id):
+            await uow.cases.remove_member(case.id, person.id)
+            vp = await uow.people.get(case.vp_id) if case.vp_id is not None else None
+            if vp is not None:
+                text = staff_translator(self._catalogs, vp).gettext(
+                    "{second} can no longer take part in {alias}."
+                )
+                await self._tell(
+                    uow, vp, text.format(second=person.display_name, alias=case.alias), case, now
+                )
+            pt = self._catalogs.translator(case.language)
+            gone = pt.gettext("{second} no longer reads along.").format(second=person.display_name)
+            await self.to_parent(uow, case, [Reply(gone, rtl=pt.rtl)], now)
+        for duo in await uow.professionals.of_person(person.id):
+            await uow.professionals.end(duo.id, "deactivated", now)
+
     async def _without_professionals(self, uow: UnitOfWork, case: Case, now: datetime) -> None:
         """The case changes hands: a professional the parent let in for this VP leaves it
         (the parent may let them in again through the next VP)."""
@@ -438,6 +509,23 @@ class CaseDesk:
                     "Thank you."
                 )
                 await self._tell(uow, professional, text.format(alias=case.alias), case, now)
+
+    async def give_back(
+        self, uow: UnitOfWork, vp: Person, case: Case, reason: str, now: datetime
+    ) -> None:
+        """The VP gives a case back (going away): offered to others as when they leave, and
+        the coordinators hear."""
+        await uow.cases.accessed(case, vp.id, "released", now)
+        await self._release(uow, vp, case, reason, now)
+
+        def told(t: Translator) -> list[Reply]:
+            text = t.gettext(
+                "{name} gave {alias} back while away; it is offered to others. Its history: "
+                "/case {alias}"
+            )
+            return [Reply(text.format(name=vp.name, alias=case.alias))]
+
+        await self.tell_coordinators(uow, case, told, now)
 
     async def _before_contact(self, uow: UnitOfWork, case: Case) -> bool:
         """An urgent case its VP holds while nobody has been in contact: the clock runs."""
@@ -507,27 +595,63 @@ class CaseDesk:
         await uow.cases.accessed(case, coordinator.id, "assigned", now)
         await uow.cases.accessed(case, vp.id, "read", now)
         vt = staff_translator(self._catalogs, vp)
-        intro = "\n".join(
-            (
-                vt.gettext("A coordinator gave you {alias}.").format(alias=case.alias),
-                words.facts(vt, case, self._settings().urgent.breach_after, now),
-                "",
-                vt.gettext("Their question:"),
-            )
-        )
-        await self._mail.send(
-            uow,
-            vp.subject_hash,
-            vp.sealed_chat,
-            self.case_for_vp(case, intro, vt),
-            f"case:{case.id}",
-            now,
-        )
+        head = vt.gettext("A coordinator gave you {alias}.").format(alias=case.alias)
+        await self._brief(uow, case, vp, head, now)
         if previous != vp.id:
             await self._tell_parent_accepted(uow, case, vp, now)
         await self.relay.deliver_held(uow, case, now)
         text = t.gettext("{alias} is now with {name}.")
         return [Reply(text.format(alias=case.alias, name=vp.name))]
+
+    async def _brief(
+        self, uow: UnitOfWork, case: Case, vp: Person, head: str, now: datetime
+    ) -> None:
+        """Whoever takes a case over: how they got it, its facts, the question, then the
+        conversation so far, before anything new."""
+        vt = staff_translator(self._catalogs, vp)
+        intro = "\n".join(
+            (
+                head,
+                words.facts(vt, case, self._settings().urgent.breach_after, now),
+                "",
+                vt.gettext("Their question:"),
+            )
+        )
+        so_far = await conversation_so_far(uow, self._vault, case, vt, self._zone)
+        await self._mail.send(
+            uow,
+            vp.subject_hash,
+            vp.sealed_chat,
+            [*self.case_for_vp(case, intro, vt), *so_far],
+            f"case:{case.id}",
+            now,
+        )
+
+    async def hand_over(
+        self, uow: UnitOfWork, from_vp: Person, to_vp: Person, case: Case, now: datetime
+    ) -> None:
+        """A colleague accepted the case from its VP: they have it from now on, in the state
+        it is in, with the question and the conversation so far before anything new; the
+        parent hears who continues. A professional brought in by the VP before leaves."""
+        await uow.cases.lock(case.id)
+        await self._without_professionals(uow, case, now)
+        await uow.cases.remove_member(case.id, to_vp.id)  # a second person becomes its VP
+        await uow.cases.assign_by_hand(case.id, to_vp.id, now)
+        await uow.cases.note(case.id, "handed_over", {"vp": from_vp.id, "colleague": to_vp.id}, now)
+        await uow.cases.accessed(case, to_vp.id, "read", now)
+        vt = staff_translator(self._catalogs, to_vp)
+        head = vt.gettext("You now have {alias}, from {name}.").format(
+            alias=case.alias, name=from_vp.display_name
+        )
+        await self._brief(uow, case, to_vp, head, now)
+        pt = self._catalogs.translator(case.language)
+        text = pt.vpgettext(
+            to_vp.gender,
+            "{name}, a vertrouwenspersoon, continues with your question from now on. Your "
+            "name and number stay hidden.",
+        ).format(name=to_vp.display_name)
+        await self.to_parent(uow, case, [Reply(text, rtl=pt.rtl)], now)
+        await self.relay.deliver_held(uow, case, now)
 
     async def _confirm_across_languages(
         self, uow: UnitOfWork, t: Translator, case: Case, vp: Person

@@ -33,6 +33,15 @@ def could_be_a_question(text: str) -> bool:
     return len(text.split()) >= 3 or any(mark in text for mark in QUESTION_MARKS)
 
 
+def question_of(incoming: Text | Media) -> Any:
+    """What a message gives as a question: its words, a voice message, or None."""
+    if isinstance(incoming, Text) and could_be_a_question(incoming.text):
+        return incoming.text
+    if isinstance(incoming, Media) and incoming.kind == "voice" and incoming.ref:
+        return {"voice": incoming.ref}
+    return None
+
+
 class Keeping:
     def __init__(self, conversations: Conversations) -> None:
         self._conversations = conversations
@@ -104,11 +113,12 @@ class Keeping:
         """A message when nothing waits for it (no conversation, no case reading along, as
         after a case was closed): kept as the question if the parent asks again, and the
         menu's choices."""
-        value: Any = None
-        if isinstance(incoming, Text) and could_be_a_question(incoming.text):
-            value = incoming.text
-        elif isinstance(incoming, Media) and incoming.kind == "voice" and incoming.ref:
-            value = {"voice": incoming.ref}
+        return await self.with_question(uow, parent, key, question_of(incoming), t, now)
+
+    async def with_question(
+        self, uow: UnitOfWork, parent: Parent, key: str, value: Any, t: Translator, now: datetime
+    ) -> list[Reply]:
+        """The menu, with `value` (question_of) kept as the question if they ask one."""
         if value is None:
             return await self._conversations.begin(uow, parent, key, now, node=MENU)
         note = t.gettext(

@@ -25,7 +25,7 @@ from bot.services.relay import Said
 from bot.services.staff import staff_translator
 from flows.answers import normalise
 from flows.inputs import Command, Input, Pick, number
-from flows.limits import MAX_BUTTON_LABEL
+from flows.limits import fit_label
 from flows.outputs import Choice, Reply
 from flows.texts import NP_
 from storage import Parent, UnitOfWork
@@ -36,10 +36,6 @@ END_ACTION = "proend:"  # the VP ends it: proend:<duo>
 # The plain word a parent writes to end the duo; translators give each language's words.
 ALONE = NP_("control words", "alone")
 MAX_SUMMARY = 1000  # characters
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= MAX_BUTTON_LABEL else text[: MAX_BUTTON_LABEL - 1] + "…"
 
 
 class Professionals:
@@ -106,8 +102,8 @@ class Professionals:
         question = Reply(
             f"{asks} {sees}",
             choices=(
-                (Choice(_label(t.gettext("Yes, that is fine")), action + ":yes"),),
-                (Choice(_label(t.gettext("No, rather not")), action + ":no"),),
+                (Choice(fit_label(t.gettext("Yes, that is fine")), action + ":yes"),),
+                (Choice(fit_label(t.gettext("No, rather not")), action + ":no"),),
             ),
             rtl=t.rtl,
         )
@@ -162,7 +158,7 @@ class Professionals:
             "Thank you. {second} has joined the conversation. You can end this at any time: "
             "press the button, or write {word}."
         ).format(second=professional.display_name, word=word)
-        end = (Choice(_label(t.gettext("End it")), f"{PRO_ACTION}{duo.id}:end"),)
+        end = (Choice(fit_label(t.gettext("End it")), f"{PRO_ACTION}{duo.id}:end"),)
         return [Reply(done, choices=(end,), rtl=t.rtl)]
 
     async def ends_by_word(self, uow: UnitOfWork, parent: Parent, text: str) -> bool:
@@ -194,7 +190,7 @@ class Professionals:
     ) -> tuple[tuple[Choice, ...], ...]:
         label = t.gettext("End the duo with {name}")
         return tuple(
-            (Choice(_label(label.format(name=p.display_name)), f"{END_ACTION}{d.id}"),)
+            (Choice(fit_label(label.format(name=p.display_name)), f"{END_ACTION}{d.id}"),)
             for d, p in joined
         )
 

@@ -14,9 +14,10 @@ from bot.i18n import Catalogs, Translator
 from bot.services.case_card import CaseCard
 from bot.services.cases import CaseDesk
 from bot.services.console_access import ConsoleAccess
+from bot.services.continuity import AGAIN, Continuity
 from bot.services.conversations import MENU, Conversations
 from bot.services.coordinator_desk import CoordinatorDesk
-from bot.services.keeping import KEEP_ACTION, Keeping
+from bot.services.keeping import KEEP_ACTION, Keeping, question_of
 from bot.services.languages import LANGUAGES, from_telegram_code
 from bot.services.leaving import Leaving
 from bot.services.privacy import IdentityVault
@@ -79,6 +80,7 @@ class Reception:
         card: CaseCard,
         referrals: Referrals,
         professionals: Professionals,
+        continuity: Continuity,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
@@ -91,6 +93,7 @@ class Reception:
         self.sharing = Sharing(vault, catalogs, cases)
         self.referrals = referrals
         self.professionals = professionals
+        self.continuity = continuity
         self.staff_languages = StaffLanguages(vault, catalogs, enabled)
         self.vp_desk = VpDesk(
             catalogs,
@@ -101,6 +104,7 @@ class Reception:
             card,
             referrals,
             professionals,
+            continuity,
         )
         recording = PromptRecording(catalogs, conversations.library, enabled)
         self.coordinator_desk = CoordinatorDesk(
@@ -219,7 +223,11 @@ class Reception:
                 if replies is None and said is not None:
                     replies = await self.cases.relay.from_parent(uow, parent, said, now)
                 if replies is None:
-                    return await self.keeping.unawaited(uow, parent, key, incoming, t, now)
+                    # Back after a closed question: continue with the same VP, or someone new.
+                    back = await self.continuity.welcome_back(
+                        uow, parent, question_of(incoming), t, now
+                    )
+                    return back or await self.keeping.unawaited(uow, parent, key, incoming, t, now)
                 return replies
         raise TypeError(f"unknown input {type(incoming).__name__}")
 
@@ -323,6 +331,13 @@ class Reception:
             return await self.sharing.consent(uow, parent, action, now)
         if action.startswith(PRO_ACTION):
             return await self.professionals.answer(uow, parent, action, now)
+        if action.startswith(AGAIN):
+            t = self._t(preferred)
+            again = await self.continuity.again(uow, parent, action, t, now)
+            if again is None:
+                return [self._say(t, t.gettext("That button no longer works."))]
+            question, told = again
+            return told or await self.keeping.with_question(uow, parent, key, question, t, now)
         if action.startswith(HOLD_ACTION):
             cases = await uow.cases.open_of_parent(parent.id)
             chosen = await self.cases.relay.choose(uow, key, action, cases, now)

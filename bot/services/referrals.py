@@ -387,12 +387,14 @@ class Referrals:
                 REFERRAL_SILENT,
                 now + self._settings().referrals.no_answer_after,
                 now,
-                payload={"referral": referral.id, "asked": now.isoformat()},
+                payload={"referral": referral.id, "case": case.id, "asked": now.isoformat()},
                 idempotency_key=f"{REFERRAL_SILENT}:{referral.id}:{now.isoformat()}",
             )
             return
         not_yet = referral.not_yet + (answer == "not_yet")
         await uow.referrals.answered(referral.id, now, not_yet)
+        for waiting in await uow.tasks.pending_for_case(case.id, (REFERRAL_SILENT,)):
+            await uow.tasks.cancel(waiting.id, now)  # answered: no "no answer" to come
         await uow.cases.note(case.id, "referral_answer", {"answer": answer}, now)
         vp = await uow.people.get(case.vp_id) if case.vp_id is not None else None
         if answer == "helps":

@@ -151,6 +151,8 @@ class Relay:
                 now=now,
             )
         parent = await uow.parents.find(parent_hash)
+        if passed_on:
+            await uow.kept.keep(case.id, None, self._seal(said), now)  # for a successor
         if passed_on and parent is not None and parent.stopped_at is None:
             await self._mail.react(uow, parent_hash, parent.sealed_chat, said.message_id, now)
 
@@ -249,6 +251,7 @@ class Relay:
         if await self._understood(uow, case, person) and await uow.cases.contacted(case.id, now):
             await uow.cases.note(case.id, "in_contact", {"vp": person.id}, now)
         await uow.cases.accessed(case, person.id, "wrote", now)
+        await uow.kept.keep(case.id, person.id, self._seal(said), now)  # for a successor
         return []
 
     @staticmethod
@@ -323,11 +326,18 @@ class Relay:
         )
 
     async def _edit(self, uow: UnitOfWork, owner: str, said: Said, now: datetime) -> None:
-        """An edited message goes again, marked, as a reply to the copy it changes."""
+        """An edited message goes again, marked, as a reply to the copy it changes; the
+        conversation kept for a successor gets the new wording too."""
+        writer = await uow.people.find(owner)
+        kept: set[int] = set()
         for copy in await uow.relays.copies_of(owner, said.message_id):
             case = await uow.cases.get(copy.case_id)
             if case is None or not case.relaying or copy.copy_message_id is None:
                 continue
+            if case.id not in kept:
+                kept.add(case.id)
+                author = writer.id if writer is not None else None
+                await uow.kept.keep(case.id, author, self._seal(said), now)
             person = await uow.people.find(copy.recipient)
             chat: str | None
             if person is not None:

@@ -13,7 +13,7 @@ from enum import Enum
 
 from bot.services.bot_profile import deep_link
 from bot.services.cases import CaseDesk
-from bot.services.staff import COORDINATOR, VP, Staff, StaffLanguages
+from bot.services.staff import COORDINATOR, PARTNER, VP, Staff, StaffLanguages
 from storage import UnitOfWork
 from storage.people import Profile
 from storage.records import Person
@@ -169,6 +169,8 @@ class StaffRoster:
         await uow.people.update(person.id, active=False)
         if person.role == VP:
             await self._cases.release_vp(uow, person, "deactivated", now)
+        if person.role == PARTNER:
+            await self._cases.release_professional(uow, person, now)
         await uow.console.end_sessions_of(person.id, now)
         await uow.console.audit(by, "deactivate", target(person), "", now)
         return Outcome.DONE

@@ -14,7 +14,7 @@ from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
 from bot.services.staff import staff_translator
 from flows.inputs import number
-from flows.limits import MAX_BUTTON_LABEL
+from flows.limits import fit_label
 from flows.outputs import Choice, Reply
 from storage import Parent, UnitOfWork
 from storage.records import Case, Person
@@ -24,10 +24,6 @@ DUO_ACTION = "duo:"  # the VP's choice: duo:<case>:<person>
 CONSENT_ACTION = "consent:"  # the parent's answer: consent:<case>:<person>:yes|no
 PHONE = re.compile(r"\+?[0-9][0-9 ()\-]{7,18}")
 MAX_FIRST_NAME = 40
-
-
-def _label(text: str) -> str:
-    return text if len(text) <= MAX_BUTTON_LABEL else text[: MAX_BUTTON_LABEL - 1] + "…"
 
 
 def _named(person: Person) -> str:
@@ -77,9 +73,9 @@ class Sharing:
         for case in cases:
             vp = await uow.people.get(case.vp_id or 0)
             name = vp.display_name if vp else case.alias
-            label = _label(t.gettext("Send to {name}").format(name=name))
+            label = fit_label(t.gettext("Send to {name}").format(name=name))
             rows.append((Choice(label, f"{SHARE_ACTION}{held}:{case.id}"),))
-        rows.append((Choice(_label(t.gettext("Don't send")), f"{SHARE_ACTION}{held}:0"),))
+        rows.append((Choice(fit_label(t.gettext("Don't send")), f"{SHARE_ACTION}{held}:0"),))
         return [Reply(text.format(value=value), choices=tuple(rows), rtl=t.rtl)]
 
     async def reveal(
@@ -125,7 +121,7 @@ class Sharing:
         if not candidates:
             return Reply(t.gettext("There is nobody else registered to bring in."))
         rows = tuple(
-            (Choice(_label(_named(p)), f"{DUO_ACTION}{case.id}:{p.id}"),) for p in candidates
+            (Choice(fit_label(_named(p)), f"{DUO_ACTION}{case.id}:{p.id}"),) for p in candidates
         )
         text = t.gettext("Whom would you like to bring into {alias}? The parent is asked first.")
         return Reply(text.format(alias=case.alias), choices=rows)
@@ -148,8 +144,8 @@ class Sharing:
         question = Reply(
             text,
             choices=(
-                (Choice(_label(t.gettext("Yes, that is fine")), action + ":yes"),),
-                (Choice(_label(t.gettext("No, rather not")), action + ":no"),),
+                (Choice(fit_label(t.gettext("Yes, that is fine")), action + ":yes"),),
+                (Choice(fit_label(t.gettext("No, rather not")), action + ":no"),),
             ),
             rtl=t.rtl,
         )

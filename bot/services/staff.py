@@ -31,6 +31,7 @@ MENUS = {
         ("refer", N_("Refer a question to a partner organisation")),
         ("step", N_("Record a mediation step")),
         ("summary", N_("A summary for the professional on a question")),
+        ("handover", N_("Hand a question to a colleague")),
         ("close", N_("Close a question with its outcome")),
         ("duo", N_("Bring in a second person")),
         ("block", N_("Block a parent who misbehaves")),

@@ -6,6 +6,7 @@ FOLLOW_UP = "flow.follow_up"  # start a flow with a parent later: check-in, sati
 OFFER_TIMEOUT = "case.offer_timeout"  # a VP did not answer an offer
 VP_REMINDER = "case.vp_reminder"  # a VP accepted but has not written to the parent
 MEDIATE = "case.mediate"  # the parent said "not yet" and still nobody wrote
+AWAY_END = "staff.away_end"  # a VP's return date after /away DD-MM
 REFERRAL_SILENT = "referral.silent"  # a check-in about a referral nobody answered
 URGENT_EVERYONE = "urgent.everyone"
 URGENT_COORDINATOR = "urgent.coordinator"

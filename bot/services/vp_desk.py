@@ -12,6 +12,7 @@ from bot.services import staff_words as words
 from bot.services.case_card import CaseCard
 from bot.services.cases import ACCEPT, DECLINE, OUTCOMES, CaseDesk
 from bot.services.console_access import ConsoleAccess
+from bot.services.continuity import Continuity
 from bot.services.professionals import Professionals
 from bot.services.referrals import Referrals
 from bot.services.relay import Said
@@ -38,6 +39,7 @@ class VpDesk:
         card: CaseCard,
         referrals: Referrals,
         professionals: Professionals,
+        continuity: Continuity,
     ) -> None:
         self._catalogs = catalogs
         self._cases = cases
@@ -47,6 +49,7 @@ class VpDesk:
         self._card = card
         self._referrals = referrals
         self._professionals = professionals  # a duo with a partner's professional
+        self._continuity = continuity  # handovers and going away
 
     async def handle(
         self,
@@ -81,17 +84,13 @@ class VpDesk:
                 await uow.people.update(person.id, display_name=argument)
                 return [Reply(t.gettext("Parents now see you as {name}.").format(name=argument))]
             case "away":
-                await uow.people.update(person.id, available=False)
-                return [
-                    Reply(
-                        t.gettext(
-                            "You are away: no new questions are offered to you. "
-                            "Send /available when you are back."
-                        )
-                    )
-                ]
+                own = await self._own(uow, person)
+                return await self._continuity.away(uow, person, own, argument, now)
+            case "handover":
+                own = await self._own(uow, person)
+                return await self._continuity.handover(uow, person, own, incoming.argument, now)
             case "available":
-                await uow.people.update(person.id, available=True)
+                await uow.people.update(person.id, available=True, away_until=None)
                 await self._cases.offer_waiting(uow, now)
                 return [Reply(t.gettext("You are available again for new questions."))]
             case "capacity" if capacity is not None and 1 <= capacity <= MAX_CAPACITY:
@@ -249,6 +248,18 @@ class VpDesk:
                     return await self._professionals.ask_consent(uow, person, case, second, now)
                 if second is not None and second.active and second.id != person.id:
                     return await self._sharing.ask_consent(uow, person, case, second, now)
+            case "hand:", [handover_id, colleague_id]:
+                return await self._continuity.ask_colleague(
+                    uow, person, list(own.values()), number(handover_id), number(colleague_id), now
+                )
+            case "handans:", [handover_id, answer]:
+                return await self._continuity.colleague_answers(
+                    uow, person, number(handover_id), answer, now
+                )
+            case "away:", [choice]:
+                return await self._continuity.away_choice(
+                    uow, person, list(own.values()), choice, now
+                )
             case "proend:", [duo_id]:
                 own_cases = list(own.values())
                 return await self._professionals.end_by_vp(
@@ -308,6 +319,11 @@ class VpDesk:
             + "\n"
             + t.gettext(
                 "/summary ALIAS TEXT – a summary for the professional on the question (/duo)"
+            )
+            + "\n"
+            + t.gettext(
+                "/handover ALIAS NOTE – hand a question to a colleague, with a note\n"
+                "/away DD-MM – away until that day; you choose what happens to your questions"
             )
             + console
         )

@@ -68,7 +68,7 @@ def test_status_shows_every_language_at_100() -> None:
     assert voice.startswith("voice prompts: ")  # where the recorded ones were read, or not
     assert [line.split()[0] for line in lines] == list(LANGUAGES)
     assert all(re.match(r"^\S+\s+100%", line) for line in lines), done.stdout
-    assert all(line.count("100%") == 7 for line in lines)  # overall, and each of 6 flows
+    assert all(line.count("100%") == 8 for line in lines)  # overall, and each of 7 flows
 
 
 def test_a_flow_text_left_in_dutch_is_reported() -> None:

@@ -113,7 +113,7 @@ async def test_a_prompt_telegram_no_longer_has_is_reported(
     assert process.returncode == 1, stderr  # one prompt could not be downloaded
     assert "not downloaded: welcome:hello in tr (" in printed
     assert "left out: welcome:removed in so (that node is no longer in the flows)" in printed
-    assert "6 flows and 1 recorded voice prompt written to" in printed
+    assert "7 flows and 1 recorded voice prompt written to" in printed
     assert (out / "welcome-menu-ar.ogg").read_bytes() == b"OggS-kept"
     assert not (out / "welcome-hello-tr.ogg").exists()
     nodes = yaml.safe_load((out / "welcome.yaml").read_text(encoding="utf-8"))["nodes"]

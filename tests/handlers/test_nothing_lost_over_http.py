@@ -165,6 +165,9 @@ async def test_a_message_after_closing_is_kept_for_the_next_question(
         await vp.wait_for(1)
         await parent.wait_for(1)  # closed, kindly
         await parent.send_text(later)
+        [again] = await parent.wait_for(1)  # continue with Amina, or someone new
+        assert "Amina" in buttons(again)[0]["text"] and len(buttons(again)) == 2
+        await press_index(parent, 1)  # someone new: the message is kept for the question
         note, menu = await parent.wait_for(2)
         assert "💬" in note["text"] and len(buttons(menu)) == 4  # the menu's choices
         await press_index(parent, 0)  # ask a question

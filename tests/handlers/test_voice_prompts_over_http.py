@@ -100,6 +100,7 @@ async def test_record_listen_read_and_export(
         "checkin.yaml",
         "danger.yaml",
         "information.yaml",
+        "referral.yaml",
         "satisfaction.yaml",
         "settings.yaml",
         "welcome.yaml",

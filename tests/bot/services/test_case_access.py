@@ -22,6 +22,7 @@ from storage.records import Case
 from tests.bot.services.test_cases import (
     CARD,
     CATALOGS,
+    CONTINUITY,
     DESK,
     LADDER,
     LEAVING,
@@ -130,6 +131,7 @@ async def test_a_parent_reaches_only_their_own_case(database: Database) -> None:
         CARD,
         REFERRALS,
         PROFESSIONALS,
+        CONTINUITY,
     )
     tries: list[Input] = [
         Pick(f"relay:{held}:{first.id}"),  # the other parent's held message

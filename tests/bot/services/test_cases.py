@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.i18n import Catalogs
 from bot.services.case_card import CaseCard
 from bot.services.cases import CaseDesk
+from bot.services.continuity import Continuity
 from bot.services.coordinator_settings import SettingsFile
 from bot.services.languages import LANGUAGES
 from bot.services.leaving import Leaving
@@ -34,6 +35,7 @@ LEAVING = Leaving(DESK)
 LADDER = UrgentLadder(CATALOGS, DESK, lambda: SETTINGS)
 REFERRALS = Referrals(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 PROFESSIONALS = Professionals(VAULT, CATALOGS, DESK, lambda: SETTINGS)
+CONTINUITY = Continuity(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 CARD = CaseCard(VAULT, CATALOGS, DESK, REFERRALS, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 
 

@@ -28,7 +28,15 @@ from flows.inputs import Command, Input, Pick, Text
 from flows.outputs import Reply
 from storage import Database
 from storage.tables import OutboxMessage
-from tests.bot.services.test_cases import CARD, DESK, LADDER, LEAVING, PROFESSIONALS, REFERRALS
+from tests.bot.services.test_cases import (
+    CARD,
+    CONTINUITY,
+    DESK,
+    LADDER,
+    LEAVING,
+    PROFESSIONALS,
+    REFERRALS,
+)
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -61,6 +69,7 @@ async def at_the_question(db: Database, conversations: Conversations, clock: Man
         CARD,
         REFERRALS,
         PROFESSIONALS,
+        CONTINUITY,
     )
 
     async def say(incoming: Input) -> list[Reply]:

@@ -22,7 +22,15 @@ from bot.services.staff import Staff
 from flows.inputs import Command, Media, Pick, Text
 from flows.outputs import Reply
 from storage import Database
-from tests.bot.services.test_cases import CARD, DESK, LADDER, LEAVING, PROFESSIONALS, REFERRALS
+from tests.bot.services.test_cases import (
+    CARD,
+    CONTINUITY,
+    DESK,
+    LADDER,
+    LEAVING,
+    PROFESSIONALS,
+    REFERRALS,
+)
 from tests.conftest import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -56,6 +64,7 @@ def reception(library: FlowLibrary) -> Reception:
         CARD,
         REFERRALS,
         PROFESSIONALS,
+        CONTINUITY,
     )
 
 

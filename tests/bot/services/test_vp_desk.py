@@ -18,6 +18,7 @@ from storage.people import Profile
 from tests.bot.services.test_cases import (
     CARD,
     CATALOGS,
+    CONTINUITY,
     DESK,
     PROFESSIONALS,
     REFERRALS,
@@ -39,6 +40,7 @@ VP_DESK = VpDesk(
     CARD,
     REFERRALS,
     PROFESSIONALS,
+    CONTINUITY,
 )
 
 
