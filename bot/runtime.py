@@ -207,7 +207,7 @@ async def open_core(settings: Settings, clock: Clock | None = None) -> Core:
                 vault, catalogs, cases, referrals, lambda: coordinator.current, settings.timezone
             ),
             referrals,
-            Professionals(vault, catalogs, cases, lambda: coordinator.current),
+            Professionals(vault, catalogs, cases, lambda: coordinator.current, settings.timezone),
             continuity,
         ),
         leaving=leaving,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -28,10 +29,13 @@ from bot.services.coordinator_settings import (
 )
 from bot.services.languages import LANGUAGES
 from bot.services.published_settings import KIND
-from console.app import PREFIX, actor_of, console_of, page, refused, words_of
+from console.app import PREFIX, Console, actor_of, console_of, page, refused, words_of
 from console.guard import Permission, requires
 from console.settings import settings_text
 from console.words import Words
+from storage.figures import week_of
+
+OUTCOME_WEEKS = 12  # the referral outcomes shown: this week and the eleven before
 
 PARTNERS = PREFIX + "/partners"
 MAX_TYPED = 200  # characters of one field; a longer value is refused, never cut and saved
@@ -224,6 +228,38 @@ class Row:
     languages: str
 
 
+@dataclass(frozen=True)
+class Outcomes:
+    """What became of the referrals to one partner, added up over the weeks shown: never
+    a case or a person (storage.referrals.PARTNER_FIGURES)."""
+
+    name: str
+    referrals: int
+    reached: int
+    helped: int
+    stalled: int
+    mediated: int
+
+
+async def outcomes(console: Console, since_week: str) -> list[Outcomes]:
+    """Per partner (by name; by id once removed), from the week `since_week` on."""
+    async with console.core.database.transaction() as uow:
+        rows = await uow.referrals.figures()
+    settings = console.core.coordinator.current
+    totals: dict[str, list[int]] = {}
+    for row in rows:
+        if str(row["week"]) < since_week:
+            continue
+        found = totals.setdefault(str(row["partner_id"]), [0, 0, 0, 0, 0])
+        for i, key in enumerate(("referrals", "reached", "helped", "stalled", "mediated")):
+            found[i] += int(row[key])
+    named = [
+        Outcomes(partner.name if (partner := settings.partner(key)) else key, *counts)
+        for key, counts in totals.items()
+    ]
+    return sorted(named, key=lambda o: o.name.lower())
+
+
 def _based_on(form: MultiDictProxy[Any]) -> int:
     given = str(form.get("based_on", ""))
     return int(given) if NUMBER.fullmatch(given) else -1
@@ -320,7 +356,14 @@ async def partners_page(request: web.Request) -> web.Response:
             "removed": N_("The partner was removed (settings version {n})."),
         }
         notice = words.gettext(said[done]).format(n=int(saved))
-    return page(request, "partners.html", {"rows": rows, "notice": notice})
+    now = console.core.clock.now()
+    since = week_of(now - timedelta(weeks=OUTCOME_WEEKS - 1))
+    figures = await outcomes(console, since)
+    return page(
+        request,
+        "partners.html",
+        {"rows": rows, "notice": notice, "outcomes": figures, "weeks": OUTCOME_WEEKS},
+    )
 
 
 @requires(Permission.SETTINGS)

@@ -443,7 +443,11 @@ class CaseDesk:
                     await self._tell(uow, other, text.format(alias=case.alias), case, now)
 
     async def release_vp(self, uow: UnitOfWork, vp: Person, reason: str, now: datetime) -> None:
-        """A VP blocked the bot or was deactivated: their offers and open cases move on."""
+        """A VP blocked the bot or was deactivated: their offers and open cases move on. A
+        professional of a partner leaves the cases they were brought into."""
+        if vp.role == "partner":
+            await self.release_professional(uow, vp, now)
+            return
         for offer_id in await uow.cases.open_offers_to(vp.id):
             found = await uow.cases.get_offer(offer_id)
             if found is not None and await uow.cases.answer_offer(offer_id, "withdrawn", now):

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.i18n import Catalogs, Translator
 from bot.services import staff_words as words
+from bot.services.case_digest import conversation_so_far
 from bot.services.cases import CaseDesk
 from bot.services.coordinator_settings import CoordinatorSettings
 from bot.services.mail import Mail
@@ -45,11 +47,13 @@ class Professionals:
         catalogs: Catalogs,
         cases: CaseDesk,
         settings: Callable[[], CoordinatorSettings],
+        zone: ZoneInfo,
     ) -> None:
         self._vault = vault
         self._catalogs = catalogs
         self._cases = cases
         self._settings = settings
+        self._zone = zone  # TIMEZONE: times in the conversation so far
         self._mail = Mail(vault)
 
     def organisation(self, person: Person) -> str:
@@ -95,14 +99,15 @@ class Professionals:
         )
         sees = t.gettext(
             "They would read and write in this conversation from now on, and read a short "
-            "summary that {name} writes for them. They do not see what you wrote before, nor "
-            "your name or number. Do you agree?"
+            "summary that {name} writes for them. They never see your name or number. You "
+            "choose whether they may also read what was written here before."
         ).format(name=vp.display_name)
         action = f"{PRO_ACTION}{duo.id}"
         question = Reply(
             f"{asks} {sees}",
             choices=(
-                (Choice(fit_label(t.gettext("Yes, that is fine")), action + ":yes"),),
+                (Choice(fit_label(t.gettext("Yes, from now on")), action + ":yes"),),
+                (Choice(fit_label(t.gettext("Yes, also what came before")), action + ":all"),),
                 (Choice(fit_label(t.gettext("No, rather not")), action + ":no"),),
             ),
             rtl=t.rtl,
@@ -126,7 +131,7 @@ class Professionals:
         duo, case, vp, professional = found
         if answer == "end":
             return await self._end(uow, duo, case, vp, professional, "parent", now)
-        if answer != "yes":
+        if answer not in ("yes", "all"):
             await uow.professionals.end(duo.id, "refused", now)
             await uow.cases.note(case.id, "duo_refused", {"second": professional.id}, now)
             note = staff_translator(self._catalogs, vp).gettext(
@@ -147,6 +152,16 @@ class Professionals:
             "message to choose its conversation."
         ).format(name=vp.display_name, alias=case.alias, topic=words.topic(pt, case.topic))
         await self._tell(uow, professional, intro, case, now)
+        if answer == "all":  # the parent let them read what came before, too
+            so_far = await conversation_so_far(uow, self._vault, case, pt, self._zone)
+            await self._mail.send(
+                uow,
+                professional.subject_hash,
+                professional.sealed_chat,
+                so_far,
+                f"case:{case.id}",
+                now,
+            )
         vt = staff_translator(self._catalogs, vp)
         note = vt.gettext(
             "The parent agreed: {second} is now in {alias}. They see only what is written from "

@@ -167,10 +167,8 @@ class StaffRoster:
         if not person.active:
             return Outcome.UNCHANGED
         await uow.people.update(person.id, active=False)
-        if person.role == VP:
+        if person.role in (VP, PARTNER):
             await self._cases.release_vp(uow, person, "deactivated", now)
-        if person.role == PARTNER:
-            await self._cases.release_professional(uow, person, now)
         await uow.console.end_sessions_of(person.id, now)
         await uow.console.audit(by, "deactivate", target(person), "", now)
         return Outcome.DONE

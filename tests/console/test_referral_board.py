@@ -82,3 +82,9 @@ async def test_a_stalled_referral_is_on_the_board_and_its_page(
     assert await mediation.inner_text() == steps
     html = await page.content()
     assert STEP not in html
+    # the partner's anonymous figures: referred once, stalled, mediated
+    await page.goto(f"{console_bot.base}/console/partners")
+    row = page.locator('table[aria-labelledby="outcomes"] tbody tr')
+    cells = [await c.inner_text() for c in await row.locator("th, td").all()]
+    assert cells == ["CJG Zuidoost", "1", "0", "0", "1", "1"]
+    assert STEP not in await page.content()

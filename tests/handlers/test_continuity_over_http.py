@@ -7,6 +7,7 @@ chosen, and is available again on that day.
 
 from __future__ import annotations
 
+import io
 import random
 import string
 from collections.abc import AsyncIterator
@@ -18,6 +19,7 @@ import pytest
 from bot.services.clock import ManualClock
 from storage.people import Profile
 from tests.bot.services.test_cases import CATALOGS
+from tests.bot.test_privacy_at_rest import dump, production_log  # noqa: F401  (a fixture)
 from tests.botapi import FakeBotApi, FakeUser
 from tests.handlers.test_case_notes_over_http import ask_in_words
 from tests.handlers.test_flows_over_http import buttons
@@ -51,7 +53,9 @@ def texts(messages: list[dict[str, Any]]) -> list[str]:
 
 
 async def test_a_family_continues_and_each_successor_reads_the_conversation_first(
-    api: FakeBotApi, database_url: str
+    api: FakeBotApi,
+    database_url: str,
+    production_log: io.StringIO,  # noqa: F811
 ) -> None:
     url = await migrated(database_url)
     clock = ManualClock(START)
@@ -135,6 +139,7 @@ async def test_a_family_continues_and_each_successor_reads_the_conversation_firs
         await amina.press(buttons(back_to_amina)[0]["callback_data"])
         amina_again = await amina.wait_for(3)
         [handed] = await sara.wait_for(1)  # Amina accepted
+        while_kept, counts = await dump(url)
         clock.advance(timedelta(days=3))  # Thursday 10:00: past the 08:00 return
         [welcome_back] = await sara.wait_for(1, timeout=10)
 
@@ -158,6 +163,11 @@ async def test_a_family_continues_and_each_successor_reads_the_conversation_firs
     assert "donderdag 3 december" in away["text"]
     assert second in back_to_amina["text"] and "donderdag 3 december" in back_to_amina["text"]
     assert any("Hallo Noor" in t for t in texts(amina_again)) and "Amina" in handed["text"]
+    # all of it sealed at rest, and never in the log
+    assert counts["case_message"] >= 5 and counts["handover"] == 2
+    logs = production_log.getvalue()
+    for secret in (note, before, answer, "Moeder vindt Noor fijn", "Hallo Noor"):
+        assert secret not in while_kept and secret not in logs
     assert welcome_back["text"] == NL.gettext(
         "Welcome back: new questions are offered to you again."
     )

@@ -9,6 +9,7 @@ other case.
 
 from __future__ import annotations
 
+import io
 import random
 import string
 from collections.abc import AsyncIterator
@@ -19,6 +20,7 @@ import pytest
 from bot.services.professionals import ALONE
 from storage.people import Profile
 from tests.bot.services.test_cases import CATALOGS
+from tests.bot.test_privacy_at_rest import dump, production_log  # noqa: F401  (a fixture)
 from tests.botapi import FakeBotApi
 from tests.handlers.test_flows_over_http import buttons
 from tests.handlers.test_handoff_over_http import ask_to_talk, everything, invite, join
@@ -53,7 +55,10 @@ async def query(url: str, statement: str) -> list[tuple[object, ...]]:
 
 
 async def test_a_professional_joins_only_with_consent_and_leaves_at_a_word(
-    api: FakeBotApi, database_url: str, tmp_path: Path
+    api: FakeBotApi,
+    database_url: str,
+    tmp_path: Path,
+    production_log: io.StringIO,  # noqa: F811
 ) -> None:
     url = await migrated(database_url)
     rng = random.Random()
@@ -140,6 +145,7 @@ async def test_a_professional_joins_only_with_consent_and_leaves_at_a_word(
         await parent.send_text("وشكرا")
         await amina.wait_for(1)
         assert len(jan.received) == seen_before_thanks  # the relay no longer reaches him
+        while_kept, counts = await dump(url)
         person = await query(url, "SELECT id FROM person WHERE role = 'partner'")
         wrote = await query(
             url, f"SELECT action FROM case_access WHERE person_id = {person[0][0]} ORDER BY id"
@@ -158,14 +164,17 @@ async def test_a_professional_joins_only_with_consent_and_leaves_at_a_word(
         "question.",
     ).format(name="Amina", professional="Jan", organisation="CJG Zuidoost")
     assert consent["text"].startswith(RLM) and expected in consent["text"]
-    assert (
-        AR.gettext(
-            "They would read and write in this conversation from now on, and read a short "
-            "summary that {name} writes for them. They do not see what you wrote before, nor "
-            "your name or number. Do you agree?"
-        ).format(name="Amina")
-        in consent["text"]
+    sees = AR.gettext(
+        "They would read and write in this conversation from now on, and read a short "
+        "summary that {name} writes for them. They never see your name or number. You "
+        "choose whether they may also read what was written here before."
     )
+    assert sees.format(name="Amina") in consent["text"]
+    assert [b["text"].lstrip(RLM) for b in buttons(consent)] == [
+        AR.gettext("Yes, from now on"),
+        AR.gettext("Yes, also what came before"),
+        AR.gettext("No, rather not"),
+    ]
     assert buttons(joined) and word.upper() in joined["text"]
     assert alias in intro["text"] and "Amina" in intro["text"]
     assert alias in agreed["text"] and f"/summary {alias}" in agreed["text"]
@@ -188,3 +197,7 @@ async def test_a_professional_joins_only_with_consent_and_leaves_at_a_word(
     # the audit log: that Jan wrote, and when; never what
     assert ("wrote",) in wrote
     assert "Goedendag" not in audit_text
+    # the summary and the conversation: sealed at rest, never in the log
+    assert counts["case_professional"] == 1 and counts["case_message"] >= 4
+    for secret in (summary, before, after, "Goedendag", first_name):
+        assert secret not in while_kept and secret not in production_log.getvalue()

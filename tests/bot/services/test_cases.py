@@ -34,7 +34,7 @@ DESK = CaseDesk(VAULT, CATALOGS, lambda: SETTINGS)
 LEAVING = Leaving(DESK)
 LADDER = UrgentLadder(CATALOGS, DESK, lambda: SETTINGS)
 REFERRALS = Referrals(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
-PROFESSIONALS = Professionals(VAULT, CATALOGS, DESK, lambda: SETTINGS)
+PROFESSIONALS = Professionals(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 CONTINUITY = Continuity(VAULT, CATALOGS, DESK, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 CARD = CaseCard(VAULT, CATALOGS, DESK, REFERRALS, lambda: SETTINGS, ZoneInfo("Europe/Amsterdam"))
 

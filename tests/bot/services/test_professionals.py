@@ -57,3 +57,27 @@ async def test_a_professional_taken_off_leaves_the_duo(world: World) -> None:
     # taken off, he can write to nobody
     [refused] = await world.say(932, Text("Nog iets?"), Said("text", 932, 2, "Nog iets?"))
     assert alias not in refused.text
+
+
+async def test_the_parent_may_let_the_professional_read_what_came_before(world: World) -> None:
+    with_partners(world)
+    await join(world, 941, Profile("vp", "Amina E", ("nl",), "f"))
+    async with world.core.database.transaction() as uow:
+        code, _ = await Staff(world.core.vault).invite(
+            uow,
+            Profile("partner", "Jan Bakker", partner_id="cjg_zuidoost"),
+            world.clock.now(),
+            timedelta(days=1),
+        )
+    await world.say(942, Command("start", code))
+    alias = await a_case_accepted(world, 943, 941)
+    earlier = "Mijn man weet niet dat ik hier schrijf."
+    await world.say(941, Text("Hoi"), Said("text", 941, 1, "Hoi"))
+    await world.say(943, Text(earlier), Said("text", 943, 2, earlier))
+    [choice] = await world.say(941, Command("duo", alias))
+    await world.say(941, Pick(action(choice, "Jan (CJG Zuidoost)")))
+    consent = [p for _, p in await world.to(943) if p.get("choices")][-1]
+    before = len(await world.to(942))
+    await world.say(943, Pick(consent["choices"][1][0][1]))  # yes, also what came before
+    got = [p for _, p in await world.to(942)][before:]
+    assert any(earlier in p.get("text", "") and p["protect"] for p in got)
