@@ -58,7 +58,9 @@ def _line(t: Translator, said: Said, at: datetime, zone: ZoneInfo, staff: str | 
     who = staff if staff is not None else t.gettext("Parent")
     what = said.text
     if said.kind in KINDS:
-        what = f"{t.gettext(KINDS[said.kind])} {said.text}".strip()
+        kind = t.gettext(KINDS[said.kind])
+        what = f"{kind} {said.text}".strip()
     if said.edited:
-        what = f"{t.gettext('(edited)')} {what}"
+        edited = t.gettext("(edited)")
+        what = f"{edited} {what}"
     return f"{words.time_of_day(t, at, zone)} – {who}: {what}"

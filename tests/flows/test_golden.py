@@ -34,7 +34,9 @@ def flowset() -> FlowSet:
 
 def walk(flowset: FlowSet, spec: dict[str, Any], lang: str) -> tuple[list[str], set[str]]:
     lines, trace = [f"## {spec['name']}"], set[str]()
-    outcome = engine.begin(flowset, spec["flow"], lang, NOW, node=spec.get("node"))
+    outcome = engine.begin(
+        flowset, spec["flow"], lang, NOW, node=spec.get("node"), results=spec.get("results")
+    )
 
     def record(outcome: engine.Outcome) -> None:
         trace.update(outcome.trace)

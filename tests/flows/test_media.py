@@ -77,4 +77,4 @@ def test_media_mistakes_are_reported(tmp_path: Path) -> None:
 def test_shipped_defaults_folder_still_checks(tmp_path: Path) -> None:
     shutil.copytree(Path(__file__).resolve().parents[2] / "flows" / "defaults", tmp_path / "f")
     flows, _, problems = check_folder(tmp_path / "f", tmp_path, ["nl"])
-    assert len(flows) == 6 and problems == []
+    assert len(flows) == 7 and problems == []

@@ -35,7 +35,7 @@ def test_each_broken_flow_is_reported(path: Path, tmp_path: Path) -> None:
 
 def test_the_default_flows_pass() -> None:
     flows, problems = read_flows(ROOT / "flows" / "defaults")
-    assert len(flows) == 6 and problems + check_flows(flows) == []
+    assert len(flows) == 7 and problems + check_flows(flows) == []
 
 
 def test_missing_and_out_of_date_translations() -> None:
