@@ -153,6 +153,8 @@ class Referrals:
         partner = self._settings().partner(partner_id)
         if partner is None:
             return [Reply(t.gettext("That organisation is no longer on the list."))]
+        if case.first_contact_at is None:
+            return [Reply(self._contact_first(t, case))]
         if when == TYPED:
             text = t.gettext(
                 "Write /appointment {alias} and the date as day-month, for example "
@@ -259,9 +261,13 @@ class Referrals:
         check-in already waiting for this case moves there instead."""
         due = due or self._checkin_due(referral, now)
         for task in await uow.tasks.pending_for_case(case.id, (FOLLOW_UP,)):
-            if f'"flow": "{REFERRAL_FLOW}"' in task.payload:
+            payload = json.loads(task.payload)
+            if payload.get("flow") != REFERRAL_FLOW:
+                continue
+            if payload.get("referral") == referral.id:
                 await uow.tasks.move(task.id, due)
                 return due
+            await uow.tasks.cancel(task.id, now)  # about a referral that has ended
         parent = await uow.parents.get(case.parent_id)
         if parent is not None:
             await uow.tasks.schedule(

@@ -312,3 +312,24 @@ async def test_the_information_flow_names_the_local_partners(world: World) -> No
     [ar_local] = [r for r in arabic if "CJG Zuidoost" in r.text]
     assert ar_local.rtl
     assert ar.gettext("They can also help you in your own language.") in ar_local.text
+
+
+async def test_a_second_referral_takes_the_place_of_the_first(world: World) -> None:
+    with_partners(world)
+    await join(world, 781, Profile("vp", "Amina E", ("nl",), "f"))
+    alias = await in_contact(world, 780, 781)
+    await refer(world, 781, alias, "This week")  # CJG Zuidoost, Friday 27 November
+    [partners] = await world.say(781, Command("refer", alias))
+    [days] = await world.say(781, Pick(action(partners, "Wijkteam Noord")))
+    nl = world.core.catalogs.translator("nl")
+    await world.say(781, Pick(action(days, nl.gettext("No appointment yet"))))
+    await world.tick_until(MORNING + timedelta(days=14, minutes=10))
+    asked = [p["text"] for _, p in await world.to(780) if p.get("choices")]
+    assert not any("CJG Zuidoost" in t for t in asked)  # the first one's check-in is gone
+    assert sum("Wijkteam Noord" in t for t in asked) == 1
+    async with world.core.database.transaction() as uow:
+        rows = await uow.referrals.figures()
+    assert {r["partner_id"]: r["referrals"] for r in rows} == {
+        "cjg_zuidoost": 1,
+        "wijkteam_noord": 1,
+    }
