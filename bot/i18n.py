@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.errors import StartupError
 from bot.services.languages import FALLBACK_LANGUAGE, LANGUAGES
+from flows.answers import normalise
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -27,6 +28,7 @@ CONSOLE_DOMAIN = "console"
 CONSOLE_TEMPLATE_LANGUAGES = ("nl",)
 RLM = "\u200f"
 # The translation context of a sentence about a person of that gender (Person.gender).
+CONTROL_CONTEXT = "control words"  # the context of plain words that work like commands
 VP_CONTEXTS = {"f": "vp:f", "m": "vp:m"}
 VP_KEYWORD = "vpgettext"  # Translator.vpgettext: its msgids get both contexts in the catalogs
 
@@ -159,6 +161,12 @@ class Translator:
             return self.gettext(message)
         text = self._translations.pgettext(context, message)
         return text if text != message else self.gettext(message)  # not translated yet
+
+    def says(self, typed: str, words: str) -> bool:
+        """Whether `typed` is one of the plain words `words` (context "control words", "|"
+        apart, like "stop|pause"), in this language or as the source has them."""
+        local = self.pgettext(CONTROL_CONTEXT, words).split("|")
+        return normalise(typed) in {normalise(w) for w in [*local, *words.split("|")]}
 
 
 class Catalogs:

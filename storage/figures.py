@@ -27,6 +27,25 @@ def week_of(moment: datetime) -> str:
     return (moment.date() - timedelta(days=moment.weekday())).isoformat()
 
 
+async def add_up(
+    session: AsyncSession,
+    table: Table,
+    key: dict[str, Any],
+    sums: dict[str, int],
+    maxima: dict[str, int] | None = None,
+) -> None:
+    """Insert the row, or add `sums` to it and keep the larger of `maxima`."""
+    maxima = maxima or {}
+    bind = session.bind
+    postgres = bind is not None and bind.dialect.name == "postgresql"
+    insert = postgresql_insert if postgres else sqlite_insert
+    statement = insert(table).values(**key, **sums, **maxima)
+    larger = func.greatest if postgres else func.max  # SQLite's two-argument max()
+    updates = {name: table.c[name] + statement.excluded[name] for name in sums}
+    updates |= {name: larger(table.c[name], statement.excluded[name]) for name in maxima}
+    await session.execute(statement.on_conflict_do_update(index_elements=list(key), set_=updates))
+
+
 def _seconds(start: datetime, end: datetime | None) -> int | None:
     return int((end - start).total_seconds()) if end is not None else None
 
@@ -112,17 +131,7 @@ class Figures:
     async def _add(
         self, table: Table, key: dict[str, Any], sums: dict[str, int], maxima: dict[str, int]
     ) -> None:
-        """Insert the row, or add `sums` to it and keep the larger of `maxima`."""
-        bind = self._session.bind
-        postgres = bind is not None and bind.dialect.name == "postgresql"
-        insert = postgresql_insert if postgres else sqlite_insert
-        statement = insert(table).values(**key, **sums, **maxima)
-        larger = func.greatest if postgres else func.max  # SQLite's two-argument max()
-        updates = {name: table.c[name] + statement.excluded[name] for name in sums}
-        updates |= {name: larger(table.c[name], statement.excluded[name]) for name in maxima}
-        await self._session.execute(
-            statement.on_conflict_do_update(index_elements=list(key), set_=updates)
-        )
+        await add_up(self._session, table, key, sums, maxima)
 
     async def _add_rows(
         self, table: Table, key: list[str], rows: list[dict[str, Any]], count: str

@@ -7,11 +7,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.figures import week_of
+from storage.figures import add_up, week_of
 from storage.records import Mediation, Referral
 from storage.results import affected_rows
 from storage.tables import MediationRow, PartnerFiguresRow, ReferralRow
@@ -174,18 +172,8 @@ class Referrals:
     async def count(self, partner_id: str, what: str, now: datetime) -> None:
         """One more of `what` (COUNTS) for the partner, in this week."""
         assert what in COUNTS
-        bind = self._session.bind
-        postgres = bind is not None and bind.dialect.name == "postgresql"
-        insert = postgresql_insert if postgres else sqlite_insert
-        statement = insert(PARTNER_FIGURES).values(
-            week=week_of(now), partner_id=partner_id, **{what: 1}
-        )
-        column = PARTNER_FIGURES.c[what]
-        await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["week", "partner_id"], set_={what: column + 1}
-            )
-        )
+        key = {"week": week_of(now), "partner_id": partner_id}
+        await add_up(self._session, PARTNER_FIGURES, key, {what: 1})
 
     async def figures(self) -> list[dict[str, int | str]]:
         """Per partner and week: referrals, reached, helped, stalled, mediated."""

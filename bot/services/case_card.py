@@ -8,6 +8,7 @@ shown only to the VPs on the case, and erased with it; coordinators see how many
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -63,8 +64,12 @@ class CaseCard:
         own = await self._own(uow, person)
         alias = (alias.split() or [""])[0]
         if alias:
-            case = next((c for c in own if c.alias == alias.upper()), None)
-            return await self._card(uow, person, case, now, t) if case else [_not_yours(t, alias)]
+            case = words.named(own, alias)
+            return (
+                await self._card(uow, person, case, now, t)
+                if case
+                else [Reply(words.not_yours(t, alias))]
+            )
         if len(own) == 1:
             return await self._card(uow, person, own[0], now, t)
         if not own:
@@ -98,9 +103,9 @@ class CaseCard:
                 MAX_NOTE,
             )
             return [Reply(usage.format(count=MAX_NOTE, alias=EXAMPLE_ALIAS))]
-        case = next((c for c in await self._own(uow, person) if c.alias == alias.upper()), None)
+        case = words.named(await self._own(uow, person), alias)
         if case is None:
-            return [_not_yours(t, alias)]
+            return [Reply(words.not_yours(t, alias))]
         if len(text) > MAX_NOTE:
             too_long = t.ngettext(
                 "That note is too long: a note has at most {count} character. Nothing was saved.",
@@ -180,10 +185,7 @@ class CaseCard:
     async def _next_step(self, uow: UnitOfWork, case: Case, t: Translator) -> str:
         for task in await uow.tasks.pending_for_case(case.id, tuple(STEPS)):
             text, only_before_contact = STEPS[task.kind]
-            referral_checkin = f'"flow": "{REFERRAL_FLOW}"' in task.payload
-            if task.kind == FOLLOW_UP and case.status == "referred" and not referral_checkin:
-                continue  # the general check-in gives way to the referral's own
-            if referral_checkin:
+            if json.loads(task.payload).get("flow") == REFERRAL_FLOW:
                 text = REFERRAL_CHECKIN
             if not only_before_contact or case.status == "accepted":
                 return t.gettext(text).format(time=words.time_of_day(t, task.due_at, self._zone))
@@ -209,9 +211,3 @@ class CaseCard:
                 lines = []
             lines.append(line)
         return [*replies, Reply("\n".join(lines), protect=True)]
-
-
-def _not_yours(t: Translator, alias: str) -> Reply:
-    """The same for a case of someone else's as for one that does not exist."""
-    text = t.gettext("{alias} is not one of your open questions.")
-    return Reply(text.format(alias=alias.upper()[:8]))

@@ -373,7 +373,7 @@ class CaseDesk:
             "Reminder: the parent of {alias} is waiting for your first message. Write to "
             "them here (reply to their question)."
         )
-        await self._tell(uow, vp, text.format(alias=case.alias), case, now)
+        await self.tell(uow, vp, text.format(alias=case.alias), case, now)
 
     async def mediate(self, uow: UnitOfWork, case_id: int, now: datetime) -> None:
         """The parent said "not yet" and the VP has still not written: a coordinator steps in."""
@@ -419,7 +419,7 @@ class CaseDesk:
                         "The parent of {alias} would rather stop. The question is closed; "
                         "thank you."
                     )
-                    await self._tell(uow, member, text.format(alias=case.alias), case, now)
+                    await self.tell(uow, member, text.format(alias=case.alias), case, now)
 
     @staticmethod
     async def _end_referral(uow: UnitOfWork, case_id: int, outcome: str, now: datetime) -> None:
@@ -440,7 +440,7 @@ class CaseDesk:
                 if other is not None:
                     t = staff_translator(self._catalogs, other)
                     text = t.gettext("{alias} has been taken by a colleague. Thank you.")
-                    await self._tell(uow, other, text.format(alias=case.alias), case, now)
+                    await self.tell(uow, other, text.format(alias=case.alias), case, now)
 
     async def release_vp(self, uow: UnitOfWork, vp: Person, reason: str, now: datetime) -> None:
         """A VP blocked the bot or was deactivated: their offers and open cases move on. A
@@ -491,7 +491,7 @@ class CaseDesk:
                 text = staff_translator(self._catalogs, vp).gettext(
                     "{second} can no longer take part in {alias}."
                 )
-                await self._tell(
+                await self.tell(
                     uow, vp, text.format(second=person.display_name, alias=case.alias), case, now
                 )
             pt = self._catalogs.translator(case.language)
@@ -512,7 +512,7 @@ class CaseDesk:
                     "Your part in {alias} has ended. You can no longer read or write in it. "
                     "Thank you."
                 )
-                await self._tell(uow, professional, text.format(alias=case.alias), case, now)
+                await self.tell(uow, professional, text.format(alias=case.alias), case, now)
 
     async def give_back(
         self, uow: UnitOfWork, vp: Person, case: Case, reason: str, now: datetime
@@ -592,7 +592,7 @@ class CaseDesk:
                 text = staff_translator(self._catalogs, old).gettext(
                     "A coordinator gave {alias} to another vertrouwenspersoon."
                 )
-                await self._tell(uow, old, text.format(alias=case.alias), case, now)
+                await self.tell(uow, old, text.format(alias=case.alias), case, now)
         await uow.cases.assign_by_hand(case.id, vp.id, now)
         await self._schedule_follow_ups(uow, case, now)
         await uow.cases.note(case.id, "assigned", {"coordinator": coordinator.id, "vp": vp.id}, now)
@@ -737,9 +737,7 @@ class CaseDesk:
                 note = staff_translator(self._catalogs, member).gettext(
                     "{alias} has been closed by {name}."
                 )
-                await self._tell(
-                    uow, member, note.format(alias=case.alias, name=vp.name), case, now
-                )
+                await self.tell(uow, member, note.format(alias=case.alias, name=vp.name), case, now)
         return [Reply(t.gettext("{alias} is closed. Thank you.").format(alias=case.alias))]
 
     async def close_by_coordinator(
@@ -765,7 +763,7 @@ class CaseDesk:
             note = staff_translator(self._catalogs, vp).gettext(
                 "{alias} has been closed by {name}."
             )
-            await self._tell(
+            await self.tell(
                 uow, vp, note.format(alias=case.alias, name=coordinator.name), case, now
             )
             return True
@@ -834,7 +832,7 @@ class CaseDesk:
                         "We deleted what they sent in the last 48 hours from this chat; "
                         "please delete the rest of this conversation yourself."
                     )
-                    await self._tell(uow, member, text.format(alias=case.alias), case, now)
+                    await self.tell(uow, member, text.format(alias=case.alias), case, now)
         since = now - timedelta(hours=48)
         for copy in await uow.relays.sent_since([c.id for c in cases], since):
             person = await uow.people.find(copy.recipient)
@@ -848,7 +846,7 @@ class CaseDesk:
                     now,
                 )
 
-    async def _tell(
+    async def tell(
         self, uow: UnitOfWork, person: Person, text: str, case: Case, now: datetime
     ) -> None:
         await self._mail.send(
@@ -925,7 +923,7 @@ class CaseDesk:
                     "The parent of {alias} now reads the bot's messages in {language}. "
                     "Your conversation carries on as before."
                 ).format(alias=case.alias, language=words.language(t, code))
-                await self._tell(uow, person, text, case, now)
+                await self.tell(uow, person, text, case, now)
 
     async def to_parent(
         self, uow: UnitOfWork, case: Case, replies: list[Reply], now: datetime

@@ -142,10 +142,9 @@ class Continuity:
                 "example /handover {alias} Mother prefers mornings; the school is involved."
             )
             return [Reply(usage.format(alias=EXAMPLE_ALIAS))]
-        case = next((c for c in own if c.alias == alias.upper()), None)
+        case = words.named(own, alias)
         if case is None:
-            text = t.gettext("{alias} is not one of your open questions.")
-            return [Reply(text.format(alias=alias.upper()[:8]))]
+            return [Reply(words.not_yours(t, alias))]
         if len(note) > MAX_HANDOVER_NOTE:
             too_long = t.ngettext(
                 "That is too long: at most {count} character. Nothing was saved.",
@@ -258,13 +257,17 @@ class Continuity:
         if answer != "yes":
             await uow.handovers.answer(handover.id, "declined", now)
             text = vt.gettext("{name} declined {alias}. It stays yours.")
-            await self._tell(uow, vp, text.format(name=colleague.name, alias=case.alias), case, now)
+            await self._cases.tell(
+                uow, vp, text.format(name=colleague.name, alias=case.alias), case, now
+            )
             return [Reply(t.gettext("You declined {alias}.").format(alias=case.alias))]
         await uow.handovers.answer(handover.id, "accepted", now)
         await uow.notes.add(case.id, vp.id, handover.sealed_note, now)  # on the card from now on
         await self._cases.hand_over(uow, vp, colleague, case, now)
         text = vt.gettext("{name} accepted {alias}: it is theirs now. Thank you.")
-        await self._tell(uow, vp, text.format(name=colleague.name, alias=case.alias), case, now)
+        await self._cases.tell(
+            uow, vp, text.format(name=colleague.name, alias=case.alias), case, now
+        )
         return []
 
     # --- a VP goes away ----------------------------------------------------------------------
@@ -368,13 +371,6 @@ class Continuity:
         text = t.gettext("Welcome back: new questions are offered to you again.")
         await self._mail.send(uow, vp.subject_hash, vp.sealed_chat, [Reply(text)], "away", now)
         await self._cases.offer_waiting(uow, now)
-
-    async def _tell(
-        self, uow: UnitOfWork, person: Person, text: str, case: Case, now: datetime
-    ) -> None:
-        await self._mail.send(
-            uow, person.subject_hash, person.sealed_chat, [Reply(text)], f"case:{case.id}", now
-        )
 
 
 def register_continuity_tasks(registry: TaskRegistry, continuity: Continuity) -> None:

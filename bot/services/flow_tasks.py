@@ -44,8 +44,6 @@ def register_flow_tasks(
                 case is None
                 or case.parent_id != parent.id
                 or case.status in ("closed", "withdrawn")
-                # referred: the referral flow asks about the partner instead
-                or (payload.get("flow") == "checkin" and case.status == "referred")
             ):
                 return
         if "referral" in payload:  # … and about a referral that has not ended

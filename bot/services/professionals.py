@@ -25,7 +25,6 @@ from bot.services.mail import Mail
 from bot.services.privacy import IdentityVault
 from bot.services.relay import Said
 from bot.services.staff import staff_translator
-from flows.answers import normalise
 from flows.inputs import Command, Input, Pick, number
 from flows.limits import fit_label
 from flows.outputs import Choice, Reply
@@ -137,7 +136,7 @@ class Professionals:
             note = staff_translator(self._catalogs, vp).gettext(
                 "The parent of {alias} prefers to keep talking with you alone."
             )
-            await self._tell(uow, vp, note.format(alias=case.alias), case, now)
+            await self._cases.tell(uow, vp, note.format(alias=case.alias), case, now)
             return [Reply(t.gettext("Fine, nothing changes."), rtl=t.rtl)]
         if not await uow.professionals.join(duo.id, now):
             return [Reply(t.gettext("That button no longer works."), rtl=t.rtl)]
@@ -151,7 +150,7 @@ class Professionals:
             "on; {name} will send you a summary. Write here to answer the parent; reply to a "
             "message to choose its conversation."
         ).format(name=vp.display_name, alias=case.alias, topic=words.topic(pt, case.topic))
-        await self._tell(uow, professional, intro, case, now)
+        await self._cases.tell(uow, professional, intro, case, now)
         if answer == "all":  # the parent let them read what came before, too
             so_far = await conversation_so_far(uow, self._vault, case, pt, self._zone)
             await self._mail.send(
@@ -167,7 +166,7 @@ class Professionals:
             "The parent agreed: {second} is now in {alias}. They see only what is written from "
             "now on. Write a summary for them: /summary {alias} TEXT"
         ).format(second=professional.display_name, alias=case.alias)
-        await self._tell(uow, vp, note, case, now)
+        await self._cases.tell(uow, vp, note, case, now)
         word = t.pgettext("control words", ALONE).split("|")[0].upper()
         done = t.gettext(
             "Thank you. {second} has joined the conversation. You can end this at any time: "
@@ -178,10 +177,7 @@ class Professionals:
 
     async def ends_by_word(self, uow: UnitOfWork, parent: Parent, text: str) -> bool:
         """Whether `text` is the plain word while a professional is on one of their cases."""
-        t = self._catalogs.translator(parent.language)
-        typed = normalise(text)
-        local = t.pgettext("control words", ALONE).split("|")
-        if typed not in {normalise(w) for w in [*local, *ALONE.split("|")]}:
+        if not self._catalogs.translator(parent.language).says(text, ALONE):
             return False
         return bool(await self._joined_of_parent(uow, parent))
 
@@ -227,7 +223,7 @@ class Professionals:
         t = staff_translator(self._catalogs, vp)
         alias, _, text = (argument or "").strip().partition(" ")
         text = text.strip()
-        case = next((c for c in own if c.alias == alias.upper()), None)
+        case = words.named(own, alias)
         if not text:
             usage = t.gettext(
                 "Write /summary, the question's code and what the professional needs to know, "
@@ -236,8 +232,7 @@ class Professionals:
             )
             return [Reply(usage.format(alias="K7F2"))]
         if case is None:
-            reply = t.gettext("{alias} is not one of your open questions.")
-            return [Reply(reply.format(alias=alias.upper()[:8]))]
+            return [Reply(words.not_yours(t, alias))]
         joined = await self.on_case(uow, case)
         if not joined:
             reply = t.gettext("No professional is on {alias}. Bring one in with /duo {alias}.")
@@ -345,24 +340,17 @@ class Professionals:
         gone = pt.gettext(
             "Your part in {alias} has ended. You can no longer read or write in it. Thank you."
         ).format(alias=case.alias)
-        await self._tell(uow, professional, gone, case, now)
+        await self._cases.tell(uow, professional, gone, case, now)
         told_parent = t.gettext("{second} no longer reads along.").format(
             second=professional.display_name
         )
         vt = staff_translator(self._catalogs, vp)
         if by == "parent":
             note = vt.gettext("The parent of {alias} ended the duo with {second}.")
-            await self._tell(
+            await self._cases.tell(
                 uow, vp, note.format(alias=case.alias, second=professional.display_name), case, now
             )
             return [Reply(told_parent, rtl=t.rtl)]
         await self._cases.to_parent(uow, case, [Reply(told_parent, rtl=t.rtl)], now)
         done = vt.gettext("The duo with {second} on {alias} has ended.")
         return [Reply(done.format(second=professional.display_name, alias=case.alias))]
-
-    async def _tell(
-        self, uow: UnitOfWork, person: Person, text: str, case: Case, now: datetime
-    ) -> None:
-        await self._mail.send(
-            uow, person.subject_hash, person.sealed_chat, [Reply(text)], f"case:{case.id}", now
-        )

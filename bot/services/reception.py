@@ -286,10 +286,8 @@ class Reception:
         if isinstance(incoming, Command):
             return incoming.name if incoming.name in CONTROLS else None
         if isinstance(incoming, Text):
-            typed = normalise(incoming.text)
             for control, words in CONTROL_WORDS.items():
-                local = t.pgettext("control words", words).split("|")
-                if typed in {normalise(w) for w in [*local, *words.split("|")]}:
+                if t.says(incoming.text, words):
                     return control
         return None
 

@@ -216,10 +216,9 @@ class Referrals:
         ).format(alias=EXAMPLE_ALIAS)
         if not alias:
             return [Reply(usage)]
-        case = next((c for c in own if c.alias == alias.upper()), None)
+        case = words.named(own, alias)
         if case is None:
-            text = t.gettext("{alias} is not one of your open questions.")
-            return [Reply(text.format(alias=alias.upper()[:8]))]
+            return [Reply(words.not_yours(t, alias))]
         referral = await uow.referrals.current(case.id)
         partner = self._settings().partner(referral.partner_id) if referral else None
         if referral is None or partner is None or case.status != "referred":
@@ -258,16 +257,16 @@ class Referrals:
         due: datetime | None = None,
     ) -> datetime:
         """The referral flow for the parent at `due` (by default: after the appointment); a
-        check-in already waiting for this case moves there instead."""
+        check-in already waiting about this referral moves there instead. Any other check-in
+        about the case goes: the general one ("has the VP been in touch?"), or one about a
+        referral that has ended."""
         due = due or self._checkin_due(referral, now)
         for task in await uow.tasks.pending_for_case(case.id, (FOLLOW_UP,)):
             payload = json.loads(task.payload)
-            if payload.get("flow") != REFERRAL_FLOW:
-                continue
-            if payload.get("referral") == referral.id:
+            if payload.get("flow") == REFERRAL_FLOW and payload.get("referral") == referral.id:
                 await uow.tasks.move(task.id, due)
                 return due
-            await uow.tasks.cancel(task.id, now)  # about a referral that has ended
+            await uow.tasks.cancel(task.id, now)
         parent = await uow.parents.get(case.parent_id)
         if parent is not None:
             await uow.tasks.schedule(
@@ -339,10 +338,9 @@ class Referrals:
                 MAX_STEP,
             )
             return [Reply(usage.format(count=MAX_STEP, alias=EXAMPLE_ALIAS))]
-        case = next((c for c in own if c.alias == alias.upper()), None)
+        case = words.named(own, alias)
         if case is None:
-            reply = t.gettext("{alias} is not one of your open questions.")
-            return [Reply(reply.format(alias=alias.upper()[:8]))]
+            return [Reply(words.not_yours(t, alias))]
         mediation = await uow.referrals.mediation(case.id)
         referral = await uow.referrals.current(case.id)
         if mediation is None or referral is None:
@@ -507,14 +505,7 @@ class Referrals:
         )
         partner = self._settings().partner(referral.partner_id)
         name = partner.name if partner is not None else referral.partner_id
-        await self._mail.send(
-            uow,
-            vp.subject_hash,
-            vp.sealed_chat,
-            [Reply(text.format(alias=case.alias, partner=name))],
-            f"case:{case.id}",
-            now,
-        )
+        await self._cases.tell(uow, vp, text.format(alias=case.alias, partner=name), case, now)
 
     # --- the card ----------------------------------------------------------------------------
 

@@ -170,7 +170,7 @@ class Sharing:
         if answer != "yes":
             await uow.cases.note(case.id, "duo_refused", {"second": second.id}, now)
             note = st.gettext("The parent of {alias} prefers to keep talking with you alone.")
-            await self._tell(uow, vp, note.format(alias=case.alias), case, now)
+            await self._cases.tell(uow, vp, note.format(alias=case.alias), case, now)
             return [self._say(t, t.gettext("Fine, nothing changes."))]
         await uow.cases.add_member(case.id, second.id, now)
         await uow.cases.note(case.id, "duo_added", {"second": second.id}, now)
@@ -187,7 +187,9 @@ class Sharing:
             now,
         )
         note = st.gettext("The parent agreed: {second} is now in {alias}.")
-        await self._tell(uow, vp, note.format(second=second.name, alias=case.alias), case, now)
+        await self._cases.tell(
+            uow, vp, note.format(second=second.name, alias=case.alias), case, now
+        )
         done = t.vpgettext(second.gender, "Thank you. {second} has joined the conversation.")
         return [self._say(t, done.format(second=second.display_name))]
 
@@ -202,13 +204,6 @@ class Sharing:
         """The VPs on the case: a professional of a partner never learns who the parent is."""
         people = [await uow.people.get(p) for p in await uow.cases.members(case.id)]
         return [p for p in people if p is not None and p.active and p.role != "partner"]
-
-    async def _tell(
-        self, uow: UnitOfWork, person: Person, text: str, case: Case, now: datetime
-    ) -> None:
-        await self._mail.send(
-            uow, person.subject_hash, person.sealed_chat, [Reply(text)], f"case:{case.id}", now
-        )
 
     @staticmethod
     def _say(t: Translator, text: str) -> Reply:

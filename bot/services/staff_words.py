@@ -171,6 +171,17 @@ def staff_member(t: Translator, person: Person | None, person_id: int) -> str:
     return vp(person, person_id)
 
 
+def named(cases: list[Case], alias: str) -> Case | None:
+    """The one of `cases` with the alias as typed (in any case), or None."""
+    return next((c for c in cases if c.alias == alias.upper()), None)
+
+
+def not_yours(t: Translator, alias: str) -> str:
+    """The same for a case of someone else's as for one that does not exist."""
+    text = t.gettext("{alias} is not one of your open questions.")
+    return text.format(alias=alias.upper()[:8])
+
+
 def case_line(t: Translator, case: Case) -> str:
     """One case in a list: alias, language, topic and state, all in words."""
     return (

@@ -143,10 +143,9 @@ class VpDesk:
         chosen."""
         own = await self._own(uow, person)
         if alias:
-            case = next((c for c in own if c.alias == alias.upper()), None)
+            case = words.named(own, alias)
             if case is None:
-                text = t.gettext("{alias} is not one of your open questions.")
-                return [Reply(text.format(alias=alias.upper()[:8]))]
+                return [Reply(words.not_yours(t, alias))]
             return await self._act(uow, person, command, case, now, t)
         if len(own) == 1:
             return await self._act(uow, person, command, own[0], now, t)
